@@ -1,0 +1,1 @@
+"""One module per ``retinoid-ld`` command; each defines ``register(subparsers)``."""

@@ -1,0 +1,245 @@
+"""The foundation: build, the command line, the library API, atomic builds, packaging."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import retinoid_ld
+from retinoid_ld import resources
+from retinoid_ld.cli import COMMAND_MODULES
+from retinoid_ld.store import CURRENT, current_version
+
+from .conftest import REPO, run_subprocess
+
+ISOTRETINOIN = "http://purl.obolibrary.org/obo/CHEBI_6067"
+TLR2 = "http://purl.obolibrary.org/obo/PR_000001153"
+
+
+def test_help_lists_every_command(run_cli):
+    code, out, _err = run_cli("--help")
+    assert code == 0
+    for name in COMMAND_MODULES:
+        assert f"    {name} " in out or f"    {name}\n" in out, f"{name} missing from --help"
+    assert "exit codes" in out
+
+
+@pytest.mark.parametrize("command", COMMAND_MODULES)
+def test_every_command_has_help(run_cli, command):
+    code, out, _ = run_cli(command, "--help")
+    assert code == 0
+    assert out.startswith(f"usage: retinoid-ld {command}")
+
+
+def test_no_command_is_a_usage_error(run_cli):
+    code, _, err = run_cli()
+    assert code == 2
+    assert "COMMAND" in err
+
+
+def test_unknown_option_is_a_usage_error(run_cli):
+    code, _, err = run_cli("build", "--no-such-option")
+    assert code == 2
+    assert "unrecognized arguments" in err
+
+
+def test_build_reports_what_it_built(tmp_path, run_cli):
+    code, out, err = run_cli("build", "--store", tmp_path / "s")
+    assert code == 0, err
+    assert out == ""  # results only on stdout; logs on stderr
+    assert "store ready" in err
+    info = retinoid_ld.store_info(tmp_path / "s")
+    assert info["findings"] >= 1
+    assert info["source_documents"] >= 1
+
+
+def test_end_to_end_tlr2_finding_reaches_query_and_export(built_store, run_cli):
+    code, out, err = run_cli(
+        "query", "drug-effect-matrix", "--store", built_store, "--format", "csv"
+    )
+    assert code == 0, err
+    rows = [line.split(",") for line in out.splitlines()]
+    header = rows[0]
+    tlr2 = [dict(zip(header, r, strict=False)) for r in rows[1:] if TLR2 in r]
+    assert any(
+        row["drug_a"] == ISOTRETINOIN
+        and row["drug_a_direction"].endswith("Decreased")
+        and row["cell_type"].endswith("CL_0000576")
+        for row in tlr2
+    ), out
+    turtle = retinoid_ld.export_store(format="turtle", store=built_store).decode()
+    assert "obo:PR_000001153" in turtle
+
+
+def test_library_api_matches_cli(built_store):
+    result = retinoid_ld.run_saved_query("drug-effect-matrix", store=built_store)
+    targets = {row["target"] for row in result.as_dicts()}
+    assert TLR2 in targets
+    ask = retinoid_ld.run_sparql(
+        f"ASK {{ ?f <https://w3id.org/retinoid-ld/drug> <{ISOTRETINOIN}> }}", store=built_store
+    )
+    assert ask.boolean is True
+
+
+def test_build_twice_is_idempotent(tmp_path):
+    store = tmp_path / "s"
+    first = retinoid_ld.build_store(store)
+    dump1 = retinoid_ld.export_store(
+        format="ntriples", store=store, include="ontology,imports,data"
+    )
+    second = retinoid_ld.build_store(store)
+    dump2 = retinoid_ld.export_store(
+        format="ntriples", store=store, include="ontology,imports,data"
+    )
+    assert first.triples == second.triples
+
+    def without_build_metadata(dump: bytes) -> set[bytes]:
+        return {line for line in dump.splitlines() if b"generatedAtTime" not in line}
+
+    assert without_build_metadata(dump1) == without_build_metadata(dump2)
+    versions = [p for p in (store / "versions").iterdir() if not p.name.startswith(".")]
+    assert len(versions) <= 2  # older versions are pruned
+
+
+def test_failed_build_keeps_previous_store(tmp_path, run_cli):
+    store = tmp_path / "s"
+    retinoid_ld.build_store(store)
+    before = current_version(store)
+    answer_before = retinoid_ld.run_sparql(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", store=store
+    )
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix rld: <https://w3id.org/retinoid-ld/> .\nrld:x rld:y "unterminated .\n')
+    code, _out, err = run_cli("build", "--store", store, bad)
+    assert code == 2
+    assert f"{bad}:2:" in err  # file and line of the syntax error
+    assert current_version(store) == before
+    answer_after = retinoid_ld.run_sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", store=store)
+    assert answer_after.rows == answer_before.rows
+    assert not [p for p in (store / "versions").iterdir() if p.name.startswith(".staging")]
+
+
+def test_query_without_store_says_how_to_build(tmp_path, run_cli):
+    code, _, err = run_cli("info", "--store", tmp_path / "nothing")
+    assert code == 2
+    assert "retinoid-ld build --store" in err
+    assert "Traceback" not in err
+
+
+def test_store_location_from_environment(tmp_path):
+    store = tmp_path / "env-store"
+    result = run_subprocess("build", "--quiet", env={"RETINOID_LD_STORE": str(store)})
+    assert result.returncode == 0, result.stderr
+    assert (store / CURRENT).is_symlink()
+    info = run_subprocess("info", "--json", env={"RETINOID_LD_STORE": str(store)})
+    assert json.loads(info.stdout)["store"] == str(store)
+
+
+def test_sparql_reads_stdin_and_file(built_store, tmp_path):
+    query = "SELECT ?label WHERE { <http://purl.obolibrary.org/obo/CHEBI_6067> <http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "retinoid_ld",
+            "sparql",
+            "--store",
+            str(built_store),
+            "--format",
+            "tsv",
+        ],
+        input=query,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["label", "isotretinoin"]
+    path = tmp_path / "q.rq"
+    path.write_text(query)
+    from_file = run_subprocess("sparql", "--file", path, "--store", built_store, "--format", "csv")
+    assert from_file.stdout.splitlines() == ["label", "isotretinoin"]
+
+
+def test_bad_sparql_is_an_input_error(built_store, run_cli):
+    code, _, err = run_cli("sparql", "SELEKT nothing", "--store", built_store)
+    assert code == 2
+    assert "cannot be parsed" in err
+
+
+def test_resources_are_found():
+    assert resources.edit_file().is_file()
+    assert resources.data_files()
+    assert (resources.queries_dir() / "drug-effect-matrix.rq").is_file()
+
+
+@pytest.mark.slow
+def test_wheel_contains_data_and_works_outside_the_repository(tmp_path):
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(dist.glob("*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for required in (
+        "retinoid_ld/_resources/ontology/retinoid-ld-edit.ttl",
+        "retinoid_ld/_resources/queries/drug-effect-matrix.rq",
+    ):
+        assert required in names
+    assert any(n.startswith("retinoid_ld/_resources/data/") for n in names)
+    assert any(n.startswith("retinoid_ld/_resources/ontology/imports/") for n in names)
+    # Install the wheel into a directory of its own and run it from outside the repository;
+    # dependencies come from this environment, the package from the wheel (first on the path).
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--quiet",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {**os.environ, "RETINOID_LD_STORE": str(tmp_path / "store"), "PYTHONPATH": str(target)}
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    check = subprocess.run(
+        [sys.executable, "-c", "import retinoid_ld.resources as r; print(r.resource_root())"],
+        capture_output=True,
+        text=True,
+        cwd=outside,
+        env=env,
+        check=True,
+    )
+    assert check.stdout.strip() == str(target / "retinoid_ld" / "_resources")
+    build = subprocess.run(
+        [sys.executable, "-m", "retinoid_ld", "build", "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=outside,
+        env=env,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    query = subprocess.run(
+        [sys.executable, "-m", "retinoid_ld", "query", "drug-effect-matrix", "--format", "tsv"],
+        capture_output=True,
+        text=True,
+        cwd=outside,
+        env=env,
+        check=False,
+    )
+    assert "PR_000001153" in query.stdout, query.stderr
