@@ -46,6 +46,7 @@ CURRENT = "current"
 VERSIONS = "versions"
 BUILD_INFO = "build.json"
 KEEP_VERSIONS = 2
+PRUNE_GRACE_SECONDS = 300.0
 
 Progress = Callable[[str], None]
 
@@ -285,30 +286,33 @@ def _fsync_dir_only(directory: Path) -> None:
         os.close(fd)
 
 
-def _prune(root: Path) -> None:
-    """Remove leftovers of killed builds and all but the newest KEEP_VERSIONS versions."""
+def _prune(root: Path, *, grace_seconds: float = PRUNE_GRACE_SECONDS) -> None:
+    """Remove leftovers of killed builds, and old versions no reader can still be using.
+
+    A version is removed only when it is neither current nor among the newest
+    KEEP_VERSIONS, was superseded more than ``grace_seconds`` ago (a reader that opened
+    it just before the swap has finished by then) and no live process pinned it
+    (see ``version_in_use``, for long-running readers such as ``serve``).
+    """
     versions = root / VERSIONS
     current = current_version(root)
     for entry in versions.iterdir():
-        if entry.name.startswith(".staging-") and not _staging_in_use(entry):
+        if entry.name.startswith(".staging-") and not _pid_alive_in_name(entry.name, index=2):
             shutil.rmtree(entry, ignore_errors=True)
     complete = sorted(
         (e for e in versions.iterdir() if not e.name.startswith(".")), key=lambda e: e.name
     )
-    for old in complete[:-KEEP_VERSIONS]:
-        if current is None or old.resolve() != current.resolve():
-            shutil.rmtree(old, ignore_errors=True)
+    now = time.time()
+    for index, older in enumerate(complete[:-KEEP_VERSIONS]):
+        newer = complete[index + 1]
+        if current is not None and older.resolve() == current.resolve():
+            continue
+        if now - newer.stat().st_mtime < grace_seconds or _in_use(older):
+            continue
+        shutil.rmtree(older, ignore_errors=True)
 
 
-def _staging_in_use(entry: Path) -> bool:
-    """A staging directory belongs to a live build if its pid is still running."""
-    parts = entry.name.split("-")
-    try:
-        pid = int(parts[2])
-    except (IndexError, ValueError):
-        return False
-    if pid == os.getpid():
-        return False
+def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -316,6 +320,43 @@ def _staging_in_use(entry: Path) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _pid_alive_in_name(name: str, *, index: int) -> bool:
+    """Whether the pid at ``index`` of a dash-separated name is another live process."""
+    try:
+        pid = int(name.split("-")[index])
+    except (IndexError, ValueError):
+        return False
+    return pid != os.getpid() and _pid_alive(pid)
+
+
+def _in_use(version: Path) -> bool:
+    """Whether a live process pinned this version with ``version_in_use``."""
+    for marker in version.glob(".in-use-*"):
+        pid = marker.name.rsplit("-", 1)[1]
+        if pid.isdigit() and _pid_alive(int(pid)):
+            return True
+    return False
+
+
+@contextlib.contextmanager
+def version_in_use(path: str | os.PathLike[str] | None = None) -> Iterator[Path]:
+    """Pin the current version for a long-running reader; it is not pruned while pinned."""
+    root = resolve_store_path(path)
+    version = current_version(root)
+    if version is None:
+        raise StoreError(
+            f"{root}: no store has been built here",
+            hint=f"run 'retinoid-ld build --store {root}' first",
+        )
+    marker = version / f".in-use-{os.getpid()}"
+    marker.touch()
+    try:
+        yield version
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            marker.unlink()
 
 
 def current_version(root: Path) -> Path | None:
