@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from retinoid_ld.commands.common import add_store, log, new_command
+from retinoid_ld.progress import progress_enabled, step_reporter
 from retinoid_ld.store import build_store
 
 
@@ -28,18 +29,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    say = None if args.quiet else log
+    # On a terminal the steps redraw one status line; elsewhere they are logged line by line.
+    say = None if args.quiet else (step_reporter("build") if progress_enabled() else log)
     try:
         result = build_store(
             args.store, data_files=args.data or None, validate=not args.no_validate, progress=say
         )
     except Exception as error:
+        getattr(say, "close", lambda: None)()
         report = getattr(error, "report", None)
         if report is not None:
             from retinoid_ld.commands.validate import print_report
 
             print_report(report, "text")
         raise
+    getattr(say, "close", lambda: None)()
     if not args.quiet:
         log(f"store ready: {result.store} ({result.triples} triples, {result.findings} findings)")
     return 0
