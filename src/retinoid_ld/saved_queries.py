@@ -8,8 +8,11 @@ of grlc), documented in ``queries/README.md``::
     #+ param: drug_a drug CHEBI:6067 -- the first drug to compare
     #+ param: drug_b drug rld:acitretin -- the second drug
 
-A parameter is a variable of the query (``?drug_a``) pre-bound to an RDF term when
-the query runs; its value is never pasted into the query text.
+A parameter is a variable of the query (``?drug_a``) bound to an RDF term when the
+query runs: on the embedded store as a pyoxigraph substitution, on rdflib through
+``initBindings``, and on a remote endpoint as a ``VALUES`` block of serialised terms
+placed first in the WHERE clause (:func:`text_with_values`). Its value is never
+pasted into the query text as such.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +30,16 @@ import rdflib
 
 from retinoid_ld import resources
 from retinoid_ld.errors import InputError
-from retinoid_ld.namespaces import expand
-from retinoid_ld.query import QueryResult, execute_on_store, labels_for
+from retinoid_ld.namespaces import curie, expand
+from retinoid_ld.query import QueryResult, add_labels, call_with_timeout, execute_on_store
 from retinoid_ld.store import open_store
 
 PARAM_TYPES = ("drug", "term", "string", "integer")
 _HEADER = re.compile(r"^#\+\s*(\w+)\s*:\s*(.*)$")
-_PARAM = re.compile(r"^(\w+)\s+(\w+)\s+(\S+)\s*(?:--\s*(.*))?$")
+_PARAM = re.compile(r'^(\w+)\s+(\w+)\s+("(?:[^"\\]|\\.)*"|\S+)\s*(?:--\s*(.*))?$')
+# Characters that may not appear in an IRI written in SPARQL or Turtle (RFC 3987 + grammar).
+_IRI_FORBIDDEN = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
+_IRI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,18 @@ class SavedQuery:
         return [p.name for p in self.parameters]
 
 
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", value[1:-1])
+    return value
+
+
 def parse_saved_query(path: Path) -> SavedQuery:
     """Read a ``.rq`` file and its header, or fail saying which line is wrong."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot be read: {error}") from error
     fields: dict[str, list[str]] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#"):
@@ -79,13 +95,22 @@ def parse_saved_query(path: Path) -> SavedQuery:
         if not match or match.group(2) not in PARAM_TYPES:
             raise InputError(
                 f"{path}: bad parameter declaration {spec!r}",
-                hint=f"write '#+ param: NAME TYPE DEFAULT -- description' with TYPE one of {PARAM_TYPES}",
+                hint=f"write '#+ param: NAME TYPE DEFAULT -- description' with TYPE one of "
+                f"{', '.join(PARAM_TYPES)}",
             )
         parameters.append(
-            Parameter(match.group(1), match.group(2), match.group(3), match.group(4) or "")
+            Parameter(
+                match.group(1), match.group(2), _unquote(match.group(3)), match.group(4) or ""
+            )
         )
     if "title" not in fields:
         raise InputError(f"{path}: the header has no '#+ title:' line")
+    names = [p.name for p in parameters]
+    if len(set(names)) != len(names):
+        raise InputError(f"{path}: a parameter is declared twice: {', '.join(names)}")
+    for name in names:
+        if not re.search(rf"\?{name}\b", text):
+            raise InputError(f"{path}: parameter {name} is not a variable ?{name} of the query")
     return SavedQuery(
         name=path.stem,
         title=fields["title"][0],
@@ -97,15 +122,16 @@ def parse_saved_query(path: Path) -> SavedQuery:
 
 
 def list_saved_queries(directory: Path | None = None) -> list[SavedQuery]:
-    """Every saved question (not the QC queries), sorted by name."""
+    """Every saved question (not the QC queries under qc/), sorted by name."""
     folder = directory or resources.queries_dir()
     return [parse_saved_query(p) for p in sorted(folder.glob("*.rq"))]
 
 
 def get_saved_query(name: str, directory: Path | None = None) -> SavedQuery:
+    """The saved question called ``name``; close names are suggested if there is none."""
     folder = directory or resources.queries_dir()
     path = folder / f"{name}.rq"
-    if not path.is_file():
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or not path.is_file():
         names = [q.name for q in list_saved_queries(folder)]
         close = difflib.get_close_matches(name, names, n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "run 'retinoid-ld query --list'"
@@ -113,71 +139,137 @@ def get_saved_query(name: str, directory: Path | None = None) -> SavedQuery:
     return parse_saved_query(path)
 
 
-_NAMES_QUERY = """
+# ---------------------------------------------------------------------------
+# Resolving parameter values to RDF terms
+# ---------------------------------------------------------------------------
+
+_NAME_PREDICATES = """
+  { ?term rdfs:label ?name } UNION { ?term skos:prefLabel ?name }
+  UNION { ?term skos:altLabel ?name } UNION { ?term oio:hasExactSynonym ?name }
+"""
+
+_DRUG_NAMES_QUERY = (
+    """
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX oio: <http://www.geneontology.org/formats/oboInOwl#>
+PREFIX rld: <https://w3id.org/retinoid-ld/>
+SELECT DISTINCT ?term ?name WHERE {
+  { ?term rdfs:subClassOf* <http://purl.obolibrary.org/obo/CHEBI_24431> }
+  UNION { SELECT DISTINCT ?term WHERE { ?statement rld:drug ?term } }
+"""
+    + _NAME_PREDICATES
+    + "}"
+)
+
+_TERM_NAMES_QUERY = (
+    """
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX oio: <http://www.geneontology.org/formats/oboInOwl#>
 SELECT DISTINCT ?term ?name WHERE {
-  ?term rdfs:subClassOf* <http://purl.obolibrary.org/obo/CHEBI_24431> .
-  { ?term rdfs:label ?name } UNION { ?term skos:altLabel ?name }
-  UNION { ?term oio:hasExactSynonym ?name } UNION { ?term oio:hasRelatedSynonym ?name }
-}
 """
+    + _NAME_PREDICATES
+    + " FILTER(isIRI(?term)) }"
+)
 
 
-def resolve_drug(store: ox.Store, value: str) -> rdflib.URIRef:
-    """A drug from a CURIE, an IRI, a label or a synonym; close matches on failure."""
-    text = value.strip()
+def normalise_name(text: str) -> str:
+    """Compare names the way people type them: case, dashes and spacing do not matter."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _names(store: ox.Store, query: str) -> dict[str, set[str]]:
     names: dict[str, set[str]] = {}
-    for row in store.query(_NAMES_QUERY, use_default_graph_as_union=True):
-        names.setdefault(row["name"].value.casefold(), set()).add(row["term"].value)
-    drugs = {iri for iris in names.values() for iri in iris}
-    if ":" in text:
-        try:
-            iri = expand(text)
-        except ValueError as error:
-            raise InputError(f"drug {value!r}: {error}") from None
-        if iri in drugs:
-            return rdflib.URIRef(iri)
+    for row in store.query(query, use_default_graph_as_union=True):
+        names.setdefault(normalise_name(row["name"].value), set()).add(row["term"].value)
+    return names
+
+
+def check_iri(iri: str, *, what: str) -> rdflib.URIRef:
+    """An IRI that is safe to use as an RDF term, or a clear error saying why not."""
+    if not _IRI_SCHEME.match(iri) or set(iri) & _IRI_FORBIDDEN:
         raise InputError(
-            f"drug {value!r} is not a chemical entity known to the store",
-            hint="use a CURIE such as CHEBI:6067 or a name such as isotretinoin",
+            f"{what}: {iri!r} is not a valid IRI",
+            hint="give a CURIE (CL:0000738) or an absolute IRI without spaces, quotes or <>",
         )
-    matches = names.get(text.casefold())
+    return rdflib.URIRef(iri)
+
+
+def _expand_or_fail(value: str, *, what: str) -> str:
+    try:
+        return expand(value)
+    except ValueError as error:
+        raise InputError(
+            f"{what}: {error}", hint="give a CURIE (CHEBI:6067, CL:0000738) or an absolute IRI"
+        ) from None
+
+
+def _by_name(names: dict[str, set[str]], value: str, *, what: str, kind: str) -> rdflib.URIRef:
+    key = normalise_name(value)
+    matches = names.get(key)
     if matches and len(matches) == 1:
         return rdflib.URIRef(next(iter(matches)))
     if matches:
+        choices = ", ".join(sorted(curie(iri) for iri in matches))
         raise InputError(
-            f"drug name {value!r} is ambiguous: {', '.join(sorted(matches))}",
-            hint="give the CURIE instead",
+            f"{what}: the name {value!r} is ambiguous: {choices}", hint="give the CURIE"
         )
-    close = difflib.get_close_matches(text.casefold(), list(names), n=5, cutoff=0.6)
-    hint = (
-        f"close matches: {', '.join(close)}" if close else "run 'retinoid-ld sparql' to list drugs"
-    )
-    raise InputError(f"unknown drug {value!r}", hint=hint)
+    close = difflib.get_close_matches(key, list(names), n=5, cutoff=0.6)
+    close += sorted(n for n in names if key and key in n and n not in close)[
+        : max(0, 5 - len(close))
+    ]
+    if close:
+        listed = "; ".join(f"{n} ({', '.join(sorted(curie(i) for i in names[n]))})" for n in close)
+        hint = f"close matches: {listed}"
+    else:
+        hint = f"give a CURIE, or a {kind} label or synonym known to the ontology"
+    raise InputError(f"{what}: unknown {kind} {value!r}", hint=hint)
+
+
+def resolve_drug(store: ox.Store, value: str, *, what: str = "drug") -> rdflib.URIRef:
+    """A drug from a CURIE, an IRI, a label or a synonym; close matches on failure.
+
+    Names come from rdfs:label, skos:prefLabel, skos:altLabel and
+    oboInOwl:hasExactSynonym of every ChEBI chemical entity (and project drug) in the
+    store, compared without regard to case, dashes or spacing.
+    """
+    text = value.strip()
+    names = _names(store, _DRUG_NAMES_QUERY)
+    if _IRI_SCHEME.match(text) or text.startswith("<"):
+        iri = str(check_iri(_expand_or_fail(text, what=what), what=what))
+        drugs = {term for terms in names.values() for term in terms}
+        if iri in drugs:
+            return rdflib.URIRef(iri)
+        raise InputError(
+            f"{what}: {value!r} is not a chemical entity known to the store",
+            hint="use a CURIE such as CHEBI:6067 or a name such as isotretinoin",
+        )
+    return _by_name(names, text, what=what, kind="drug")
+
+
+def resolve_term(store: ox.Store, value: str, *, what: str = "term") -> rdflib.URIRef:
+    """A term from a CURIE or IRI (checked), or from a label or synonym in the store."""
+    text = value.strip()
+    if _IRI_SCHEME.match(text) or text.startswith("<"):
+        return check_iri(_expand_or_fail(text, what=what), what=what)
+    return _by_name(_names(store, _TERM_NAMES_QUERY), text, what=what, kind="term")
 
 
 def resolve_parameter(store: ox.Store, parameter: Parameter, value: str) -> rdflib.term.Node:
     """Turn a parameter's text into the RDF term it is bound to."""
+    what = f"parameter {parameter.name}"
     if parameter.type == "drug":
-        return resolve_drug(store, value)
+        return resolve_drug(store, value, what=what)
     if parameter.type == "term":
-        try:
-            iri = expand(value)
-        except ValueError as error:
-            raise InputError(
-                f"parameter {parameter.name}: {error}",
-                hint="give a CURIE (CL:0000738) or an absolute IRI",
-            ) from None
-        if not (iri.startswith(("http://", "https://")) and not set(iri) & set('<>"{}|^`\\ ')):
-            raise InputError(f"parameter {parameter.name}: {value!r} is not a valid IRI")
-        return rdflib.URIRef(iri)
+        return resolve_term(store, value, what=what)
     if parameter.type == "integer":
         try:
-            return rdflib.Literal(int(value))
+            return rdflib.Literal(int(value.strip()))
         except ValueError:
-            raise InputError(f"parameter {parameter.name}: {value!r} is not an integer") from None
+            raise InputError(f"{what}: {value!r} is not an integer") from None
     return rdflib.Literal(value)
 
 
@@ -197,20 +289,108 @@ def bind_parameters(
     }
 
 
+# ---------------------------------------------------------------------------
+# Binding as VALUES, for endpoints that cannot pre-bind variables
+# ---------------------------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def sparql_term(term: rdflib.term.Node) -> str:
+    """An RDF term written in SPARQL syntax, escaped so that it is always one term."""
+    if isinstance(term, rdflib.URIRef):
+        return f"<{check_iri(str(term), what='IRI')}>"
+    if isinstance(term, rdflib.Literal):
+        lexical = "".join(_ESCAPES.get(ch, ch) for ch in str(term))
+        if term.language:
+            if not re.fullmatch(r"[A-Za-z]+(-[A-Za-z0-9]+)*", term.language):
+                raise InputError(f"invalid language tag {term.language!r}")
+            return f'"{lexical}"@{term.language}'
+        if term.datatype:
+            return f'"{lexical}"^^<{check_iri(str(term.datatype), what="datatype")}>'
+        return f'"{lexical}"'
+    raise InputError(f"cannot bind {term!r}: only IRIs and literals can be parameters")
+
+
+def _where_brace(text: str) -> int:
+    """Offset of the '{' opening the WHERE clause: the first brace outside comments,
+    strings and IRIs (the saved queries are SELECT queries)."""
+    position, length = 0, len(text)
+    while position < length:
+        char = text[position]
+        if char == "#":
+            end = text.find("\n", position)
+            position = length if end < 0 else end + 1
+            continue
+        if char in "\"'":
+            quote = (
+                text[position : position + 3]
+                if text[position : position + 3] in ('"""', "'''")
+                else char
+            )
+            position += len(quote)
+            while position < length and not text.startswith(quote, position):
+                position += 2 if text[position] == "\\" else 1
+            position += len(quote)
+            continue
+        if char == "<":
+            end = text.find(">", position)
+            if end > 0 and not set(text[position + 1 : end]) & set(' \n\t"{}|^`'):
+                position = end + 1
+                continue
+        if char == "{":
+            return position
+        position += 1
+    raise InputError("the query has no WHERE clause to bind parameters in")
+
+
+def text_with_values(text: str, bindings: Mapping[str, rdflib.term.Node]) -> str:
+    """The query text with its parameters bound by a VALUES block first in WHERE.
+
+    For endpoints without pre-bound variables (the SPARQL protocol has none). Each
+    value is serialised as one RDF term, so a parameter cannot change the query; the
+    saved queries are written so that binding first in WHERE answers the same as a
+    pre-bound variable.
+    """
+    if not bindings:
+        return text
+    names = list(bindings)
+    for name in names:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise InputError(f"{name!r} is not a SPARQL variable name")
+    block = (
+        " VALUES ("
+        + " ".join(f"?{n}" for n in names)
+        + ") { ("
+        + " ".join(sparql_term(bindings[n]) for n in names)
+        + ") }\n"
+    )
+    brace = _where_brace(text)
+    return text[: brace + 1] + block + text[brace + 1 :]
+
+
 def run_saved_query(
     name: str,
     *,
     params: Mapping[str, str] | None = None,
     store: str | os.PathLike[str] | None = None,
     limit: int | None = None,
+    timeout: float | None = None,
     with_labels: bool = True,
 ) -> QueryResult:
-    """Run a saved question on the embedded store with its parameters bound as RDF terms."""
+    """Run a saved question on the embedded store with its parameters bound as RDF terms.
+
+    ``timeout`` (seconds) runs the query in a child process that is stopped when time
+    is up (QueryTimeoutError); ``limit`` cuts the answer and marks it truncated.
+    """
     saved = get_saved_query(name)
-    oxstore = open_store(store)
-    bindings = bind_parameters(oxstore, saved, params)
-    result = execute_on_store(oxstore, saved.text, substitutions=bindings, limit=limit)
-    if with_labels and result.kind == "select":
-        iris = {str(t) for row in result.rows for t in row if isinstance(t, rdflib.URIRef)}
-        result.labels = labels_for(oxstore, iris)
-    return result
+
+    def evaluate() -> QueryResult:
+        oxstore = open_store(store)
+        bindings = bind_parameters(oxstore, saved, params)
+        result = execute_on_store(oxstore, saved.text, substitutions=bindings, limit=limit)
+        if with_labels:
+            add_labels(oxstore, result)
+        return result
+
+    return call_with_timeout(evaluate, timeout)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from retinoid_ld.commands.common import add_limits, add_result_format, add_store, new_command
 from retinoid_ld.errors import InputError
-from retinoid_ld.formatting import format_result
+from retinoid_ld.formatting import write_result
 from retinoid_ld.query import run_sparql
 
 
@@ -18,7 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sparql",
         "run an ad-hoc SPARQL query (argument, --file or stdin)",
         "Run a SPARQL 1.1 query on the store. The query's default graph is the union of the\n"
-        "ontology, import and data graphs.",
+        "ontology, import and data graphs.\n\n"
+        "examples:\n"
+        "  retinoid-ld sparql 'SELECT * WHERE { ?s ?p ?o } LIMIT 5'\n"
+        "  retinoid-ld sparql --file my-question.rq --format csv --timeout 30",
     )
     parser.add_argument("query", nargs="?", help="the query text ('-' or absent: read stdin)")
     parser.add_argument("--file", "-f", metavar="FILE", help="read the query from FILE")
@@ -33,7 +36,10 @@ def read_query_text(args: argparse.Namespace) -> str:
         path = Path(args.file)
         if not path.is_file():
             raise InputError(f"{path}: no such file")
-        return path.read_text(encoding="utf-8")
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{path}: cannot be read: {error}") from error
     if args.query and args.query != "-":
         return args.query
     if sys.stdin.isatty():
@@ -45,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     text = read_query_text(args)
     if not text.strip():
         raise InputError("the query is empty")
-    result = run_sparql(text, store=args.store, limit=args.limit)
-    sys.stdout.write(format_result(result, args.format))
+    result = run_sparql(
+        text, store=args.store, limit=args.limit, timeout=args.timeout, with_labels=True
+    )
+    write_result(result, args.format, out=sys.stdout, err=sys.stderr)
     return 0
