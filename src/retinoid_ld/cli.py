@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "sparql",
     "export",
     "info",
+    "imports",
 )
 
 EPILOG = """exit codes:
