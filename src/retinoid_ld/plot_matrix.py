@@ -1,10 +1,14 @@
 """The comparison heatmap: targets (rows) by drug (columns), coloured by direction.
 
 It redraws the sources' comparison tables from the store. Only drug effects are
-drawn: findings comparing treated with pre-treatment or untreated states
-(``rld:TreatedVersusBaseline``, ``rld:TreatedVersusUntreated``); disease baselines
-(``rld:ConditionVersusHealthy``) are not drug effects and stay out. A cell says
-what the store holds for that drug and row:
+drawn: drug-effect findings comparing treated with pre-treatment or untreated
+states (``rld:TreatedVersusBaseline``, ``rld:TreatedVersusUntreated``) and, by
+default, those whose source states the drug's effect without naming the reference
+state (``rld:NoComparisonStated``: the comparison tables' "no significant effect
+on lymphocytes" cells are such). Disease baselines (``rld:ConditionVersusHealthy``)
+and treated-versus-healthy comparisons (where treatment left patients relative to
+health, not which way the drug moved them) are not drug effects and stay out.
+A cell says what the store holds for that drug and row:
 
 * a colour per direction (a cell with findings in several directions is split);
 * paler where every finding of that direction is not (always) significant;
@@ -15,7 +19,7 @@ what the store holds for that drug and row:
 
 Rows are grouped by kind: cytokines and other secreted mediators (one group per
 sample context, since serum and stimulated monocytes are different findings), cell
-populations, molecules and pathways, behaviours. The kind comes from the ontology
+populations, molecules and pathways, tissues and microbes, behaviours. The kind comes from the ontology
 (``rdfs:subClassOf*`` cytokine production, cell, behavior) and the aspect measured.
 """
 
@@ -47,7 +51,9 @@ NO_SIGNIFICANT_CHANGE = RLD + "NoSignificantChange"
 ALTERED = RLD + "Altered"
 HYPOTHESIZED = RLD + "Hypothesized"
 WEAK_SIGNIFICANCE = {RLD + "NotSignificant", RLD + "NotAlwaysSignificant"}
-DRUG_EFFECT_COMPARISONS = (RLD + "TreatedVersusBaseline", RLD + "TreatedVersusUntreated")
+# Comparisons whose direction is the drug's effect.
+STATED_DRUG_EFFECT_COMPARISONS = (RLD + "TreatedVersusBaseline", RLD + "TreatedVersusUntreated")
+DRUG_EFFECT_COMPARISONS = (*STATED_DRUG_EFFECT_COMPARISONS, RLD + "NoComparisonStated")
 
 # Direction -> (legend text, colour, symbol drawn in the cell). Blue/red/grey/purple
 # stay apart for the common colour-vision deficiencies; the symbol repeats the meaning.
@@ -69,11 +75,13 @@ KIND_CYTOKINE = "cytokine"
 KIND_CELL = "cell"
 KIND_MOLECULAR = "molecular"
 KIND_BEHAVIOUR = "behaviour"
-KIND_ORDER = (KIND_CYTOKINE, KIND_CELL, KIND_MOLECULAR, KIND_BEHAVIOUR)
+KIND_TISSUE = "tissue"
+KIND_ORDER = (KIND_CYTOKINE, KIND_CELL, KIND_MOLECULAR, KIND_TISSUE, KIND_BEHAVIOUR)
 KIND_TITLES = {
     KIND_CYTOKINE: "Cytokines and secreted mediators",
     KIND_CELL: "Cell populations",
     KIND_MOLECULAR: "Molecules, pathways and processes",
+    KIND_TISSUE: "Tissues, organs and microbes",
     KIND_BEHAVIOUR: "Behaviours and phenotypes",
 }
 # Aspects that say the target is a soluble mediator or a cell population.
@@ -82,8 +90,7 @@ CELL_ASPECTS = {RLD + "CellNumber", RLD + "Differentiation"}
 BEHAVIOUR_ASPECTS = {RLD + "Behaviour"}
 
 _FINDINGS = """
-SELECT ?finding ?drug ?target ?aspect ?direction ?significance ?status WHERE {
-  VALUES ?comparison { rld:TreatedVersusBaseline rld:TreatedVersusUntreated }
+SELECT ?finding ?comparison ?drug ?target ?aspect ?direction ?significance ?status WHERE {
   ?finding a rld:DrugEffectFinding ; rld:comparison ?comparison ; rld:drug ?drug ;
            rld:target ?target ; rld:direction ?direction .
   OPTIONAL { ?finding rld:aspect ?aspect }
@@ -173,6 +180,7 @@ class DrugEffectMatrix:
     labels: dict[str, str] = field(default_factory=dict)
     finding_count: int = 0
     gap_count: int = 0
+    includes_unstated: bool = False
 
     def cell(self, row: int, drug: str) -> MatrixCell:
         return self.cells.get((row, drug), MatrixCell())
@@ -198,6 +206,8 @@ def _kind(target: str, aspect: str | None, kinds: set[str]) -> str:
         return KIND_BEHAVIOUR
     if target.startswith((OBO + "NBO_", OBO + "MP_")):
         return KIND_BEHAVIOUR
+    if target.startswith((OBO + "UBERON_", OBO + "NCBITaxon_")):
+        return KIND_TISSUE
     if "cell" in kinds or target.startswith(OBO + "CL_") or aspect in CELL_ASPECTS:
         return KIND_CELL
     if "cytokine" in kinds or aspect in SECRETED_ASPECTS:
@@ -230,21 +240,30 @@ def parse_drug_list(text: str | Sequence[str] | None) -> list[str] | None:
 
 
 def drug_effect_matrix(
-    *, store: StoreLike = None, drugs: Iterable[str] | None = None
+    *,
+    store: StoreLike = None,
+    drugs: Iterable[str] | None = None,
+    comparisons: Iterable[str] = DRUG_EFFECT_COMPARISONS,
 ) -> DrugEffectMatrix:
     """Read the heatmap's rows, columns and cells from the store.
 
     ``drugs`` are CURIEs, labels or synonyms, resolved like saved-query parameters;
-    by default every drug with a drug-effect finding or a knowledge gap, by label.
+    by default every drug with a drug-effect finding or a knowledge gap, the
+    best-studied first. ``comparisons`` (IRIs) are the comparisons whose findings
+    count as drug effects; pass ``STATED_DRUG_EFFECT_COMPARISONS`` to leave out
+    effects stated without a reference state.
     """
     oxstore = as_store(store)
     selected = _resolve_drugs(oxstore, drugs) if drugs is not None else None
+    allowed = set(comparisons)
 
     entries = []
     for row in select(oxstore, _FINDINGS):
         finding, drug, target = iri(row, "finding"), iri(row, "drug"), iri(row, "target")
         direction = iri(row, "direction")
         if not (finding and drug and target and direction):
+            continue
+        if iri(row, "comparison") not in allowed:
             continue
         entries.append(
             _Entry(
@@ -324,7 +343,8 @@ def drug_effect_matrix(
     def sort_key(row: MatrixRow) -> tuple[object, ...]:
         return (
             KIND_ORDER.index(row.kind),
-            not row.context,  # "context not stated" after the stated contexts
+            # cytokines: "context not stated" after the stated contexts
+            row.kind == KIND_CYTOKINE and not row.context,
             row.group.casefold(),
             row.label.casefold(),
             row.target,
@@ -367,6 +387,7 @@ def drug_effect_matrix(
         labels=labels,
         finding_count=len({e.finding for e in entries}),
         gap_count=len({g for g, _, _ in gaps}),
+        includes_unstated=RLD + "NoComparisonStated" in allowed,
     )
 
 
@@ -437,7 +458,7 @@ def draw_matrix(matrix: DrugEffectMatrix) -> object:
     for x in range(columns + 1):
         axes.plot([x, x], [0, height], color="#d9d9d9", linewidth=0.6, zorder=0)
 
-    _add_title(figure, axes, "Drug effects by target: treated versus before treatment or untreated")
+    _add_title(figure, axes, "Drug effects by target")
     handles = [
         Patch(facecolor=colour, edgecolor="none", label=f"{symbol}  {text}")
         for text, colour, symbol in (DIRECTION_STYLE[d] for d in DIRECTION_ORDER)
@@ -475,8 +496,10 @@ def draw_matrix(matrix: DrugEffectMatrix) -> object:
     legend.get_title().set_fontweight("bold")
     footnote = (
         f"From {matrix.finding_count} drug-effect findings and {matrix.gap_count} knowledge "
-        "gaps in the store. Disease baselines (untreated vs healthy) are not drug effects "
-        "and are not shown."
+        "gaps in the store: treated versus before treatment or untreated"
+        + (", or the reference state not stated" if matrix.includes_unstated else "")
+        + ". Disease baselines (untreated patients vs healthy controls) and treated patients "
+        "vs healthy controls are not drug effects and are not shown."
     )
     axes.text(
         0,
@@ -567,11 +590,15 @@ def plot_matrix(
     *,
     store: StoreLike = None,
     drugs: Iterable[str] | None = None,
+    comparisons: Iterable[str] = DRUG_EFFECT_COMPARISONS,
     output: str | os.PathLike[str],
 ) -> Path:
-    """Draw the drug-by-target heatmap from the store into ``output`` (.svg, .png or .pdf)."""
+    """Draw the drug-by-target heatmap from the store into ``output`` (.svg, .png or .pdf).
+
+    ``drugs`` and ``comparisons`` are as for :func:`drug_effect_matrix`.
+    """
     figure_format(output)
-    matrix = drug_effect_matrix(store=store, drugs=drugs)
+    matrix = drug_effect_matrix(store=store, drugs=drugs, comparisons=comparisons)
     with deterministic_style():
         figure = draw_matrix(matrix)
         return save_figure(figure, output)

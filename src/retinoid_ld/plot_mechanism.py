@@ -4,7 +4,8 @@ A drug's diagram shows every ``rld:MechanismChain`` about the drug, about what t
 body converts it into (``rld:convertedTo``, ``rld:hasActiveMetabolite``: isotretinoin's
 diagram includes the chains of all-trans retinoic acid, etretinate's those of
 acitretin) and about the drug classes it belongs to (a chain stated for retinoids in
-general). Steps are merged on their entities, so chains that converge (two routes to
+general), and every chain in which the drug acts as a step's upstream entity (all-trans
+retinoic acid in isotretinoin's FoxO1 chain). Steps are merged on their entities, so chains that converge (two routes to
 NF-kappaB) show as one network.
 
 Edges follow the Relation Ontology relation of each step: negative regulation
@@ -101,11 +102,21 @@ NODE_STYLE = {  # kind -> (Graphviz shape, fill colour)
     "other": ("ellipse", "#eeeeee"),
 }
 
+# Chains about the drug, what it is converted into or a class it belongs to
+# (?via "drug"), and chains in which one of these acts as an upstream entity
+# (?via "step": all-trans retinoic acid acts in isotretinoin's FoxO1 chain).
 _CHAINS_FOR_DRUG = """
-SELECT DISTINCT ?drug ?chain ?chainDrug WHERE {
+SELECT DISTINCT ?drug ?chain ?chainDrug ?via WHERE {
   ?drug (rld:convertedTo|rld:hasActiveMetabolite)* ?form .
-  ?form rdfs:subClassOf* ?chainDrug .
-  ?chain a rld:MechanismChain ; rld:drug ?chainDrug .
+  {
+    ?form rdfs:subClassOf* ?chainDrug .
+    ?chain a rld:MechanismChain ; rld:drug ?chainDrug .
+    BIND("drug" AS ?via)
+  } UNION {
+    ?chain a rld:MechanismChain ; rld:step/rld:upstream ?form .
+    BIND(?form AS ?chainDrug)
+    BIND("step" AS ?via)
+  }
 }
 """
 
@@ -211,12 +222,28 @@ def mechanism_graph(
 
     oxstore = as_store(store)
     drug_iri = str(resolve_drug(oxstore, drug))
+    return mechanism_graph_for_iri(oxstore, drug_iri, include_related=include_related)
+
+
+def mechanism_graph_for_iri(
+    oxstore: ox.Store, drug_iri: str, *, include_related: bool = True
+) -> MechanismGraph:
+    """:func:`mechanism_graph` for a drug already given as an IRI (no name resolution)."""
     bound = {"drug": ox.NamedNode(drug_iri)}
     chain_drugs: dict[str, str] = {}
-    for row in select(oxstore, _CHAINS_FOR_DRUG, bound):
+    # A chain's subject: its rld:drug before an entity acting in it; the drug itself first.
+    rows = sorted(
+        select(oxstore, _CHAINS_FOR_DRUG, bound),
+        key=lambda row: (
+            row["via"].value != "drug",
+            iri(row, "chainDrug") != drug_iri,
+            iri(row, "chainDrug") or "",
+        ),
+    )
+    for row in rows:
         chain, chain_drug = iri(row, "chain"), iri(row, "chainDrug")
         if chain and chain_drug and (include_related or chain_drug == drug_iri):
-            chain_drugs[chain] = chain_drug
+            chain_drugs.setdefault(chain, chain_drug)
     labels = labels_of(oxstore, [drug_iri])
     if not chain_drugs:
         any_chain = select(oxstore, _ANY_CHAIN)

@@ -28,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Heatmap of targets (rows, grouped by kind and sample context) by drug\n"
         "(columns): decreased, increased, no significant change; knowledge gaps ('not\n"
         "studied') hatched, distinct from blank cells (no finding); conflicting findings\n"
-        "marked. Only drug effects (treated vs before treatment or untreated) are drawn.",
+        "marked. Only drug effects are drawn: treated vs before treatment or untreated, and\n"
+        "(unless --stated-comparisons-only) effects stated without a reference state; never\n"
+        "disease baselines.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_common(matrix)
@@ -36,6 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--drugs",
         metavar="LIST",
         help="comma-separated drugs as CURIEs, labels or synonyms (default: every drug)",
+    )
+    matrix.add_argument(
+        "--stated-comparisons-only",
+        action="store_true",
+        help="leave out drug effects whose source names no reference state",
     )
     matrix.add_argument(
         "-o",
@@ -80,9 +87,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_matrix(args: argparse.Namespace) -> int:
-    from retinoid_ld.plot_matrix import parse_drug_list, plot_matrix
+    from retinoid_ld.plot_matrix import (
+        DRUG_EFFECT_COMPARISONS,
+        STATED_DRUG_EFFECT_COMPARISONS,
+        parse_drug_list,
+        plot_matrix,
+    )
 
-    path = plot_matrix(store=args.store, drugs=parse_drug_list(args.drugs), output=args.output)
+    comparisons = (
+        STATED_DRUG_EFFECT_COMPARISONS if args.stated_comparisons_only else DRUG_EFFECT_COMPARISONS
+    )
+    path = plot_matrix(
+        store=args.store,
+        drugs=parse_drug_list(args.drugs),
+        comparisons=comparisons,
+        output=args.output,
+    )
     print(path)
     return 0
 
