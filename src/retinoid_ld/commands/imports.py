@@ -90,9 +90,14 @@ def run(args: argparse.Namespace) -> int:
             "stale": "differs from what its term list generates",
             "missing": "is not there although its term list is",
             "orphan": "has no term list",
+            "not imported": f"is not in the edit file's owl:imports (add {difference.diff})",
+            "unknown import": f"imports {difference.diff}, which no term list generates",
         }[difference.status]
         print(f"{difference.path}: {advice}")
-        if difference.diff:
+        if difference.diff and difference.status == "stale":
             print(difference.diff.rstrip())
-    log("run 'retinoid-ld imports refresh' and commit the modules")
+    if any(d.status in ("stale", "missing", "orphan") for d in differences):
+        log("run 'retinoid-ld imports refresh' and commit the generated files")
+    if any(d.status in ("not imported", "unknown import") for d in differences):
+        log("make the owl:imports of ontology/retinoid-ld-edit.ttl list exactly the modules")
     return EXIT_NONCONFORMING
