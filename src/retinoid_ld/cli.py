@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "info",
     "imports",
     "plot",
+    "report",
 )
 
 EPILOG = """exit codes:
