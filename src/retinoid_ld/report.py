@@ -652,7 +652,7 @@ class Site:
         aspect = esc(", ".join(d.label(x) for x in d.iris(finding, R("aspect"))))
         direction = self.direction(d.text(finding, R("direction")))
         subject = drugs or "Untreated patients versus healthy controls"
-        return f"{subject}: {aspect + ' of ' if aspect else ''}{target} {direction}"
+        return f"{subject} · {aspect + ' of ' if aspect else ''}{target} · {direction}"
 
     def gap_page(self, gap: str) -> None:
         d = self.data
