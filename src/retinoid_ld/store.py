@@ -115,14 +115,29 @@ def _build_lock(root: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _metadata_quads(built_at: str, version_iri: str, files: list[dict[str, str]]) -> list[ox.Quad]:
+def _metadata_quads(
+    built_at: str,
+    version_iri: str,
+    files: list[dict[str, str]],
+    store: ox.Store | None = None,
+) -> list[ox.Quad]:
+    """Release metadata of the build (exported with every RDF export).
+
+    ``rld:build`` is a dcat/void dataset: its build date, the ontology version it
+    conforms to, its license (the ontology's) and the source documents of the data,
+    read from the loaded ``store``, plus the files it was built from with checksums.
+    """
     graph = ox.NamedNode(GRAPH_METADATA)
     build = ox.NamedNode(RLD + "build")
     dcterms = PREFIXES["dcterms"]
     prov = PREFIXES["prov"]
+    rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
     quads = [
+        ox.Quad(build, rdf_type, ox.NamedNode(prov + "Entity"), graph),
+        ox.Quad(build, rdf_type, ox.NamedNode("http://www.w3.org/ns/dcat#Dataset"), graph),
+        ox.Quad(build, rdf_type, ox.NamedNode("http://rdfs.org/ns/void#Dataset"), graph),
         ox.Quad(
-            build, ox.NamedNode(PREFIXES["rdf"] + "type"), ox.NamedNode(prov + "Entity"), graph
+            build, ox.NamedNode(dcterms + "title"), ox.Literal("retinoid-ld knowledge graph"), graph
         ),
         ox.Quad(
             build,
@@ -133,8 +148,17 @@ def _metadata_quads(built_at: str, version_iri: str, files: list[dict[str, str]]
     ]
     if version_iri:
         quads.append(
-            ox.Quad(build, ox.NamedNode(dcterms + "isVersionOf"), ox.NamedNode(version_iri), graph)
+            ox.Quad(build, ox.NamedNode(dcterms + "conformsTo"), ox.NamedNode(version_iri), graph)
         )
+    if store is not None:
+        facts = f"""SELECT ?p ?o WHERE {{
+          {{ GRAPH <{GRAPH_ONTOLOGY}> {{ <{ONTOLOGY_IRI}> <{dcterms}license> ?o }}
+             BIND(<{dcterms}license> AS ?p) }}
+          UNION {{ GRAPH <{GRAPH_DATA}> {{ ?o a <{RLD}SourceDocument> }}
+             BIND(<{dcterms}source> AS ?p) }} }}"""
+        for row in store.query(facts):
+            if isinstance(row["o"], ox.NamedNode):
+                quads.append(ox.Quad(build, row["p"], row["o"], graph))
     for entry in files:
         source = ox.NamedNode(RLD + "source/" + entry["name"])
         quads.append(ox.Quad(build, ox.NamedNode(prov + "used"), source, graph))
@@ -208,7 +232,7 @@ def build_store(
             store = ox.Store(str(staging))
             for quads in graphs.values():
                 store.bulk_extend(quads)
-            store.bulk_extend(_metadata_quads(built_at, _ontology_version(), files))
+            store.bulk_extend(_metadata_quads(built_at, _ontology_version(), files, store))
             store.flush()
             counts = {
                 g: sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(g)))
