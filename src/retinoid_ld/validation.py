@@ -1,29 +1,82 @@
 """Validate curated data against the SHACL shapes, with reports written for curators.
 
-The shapes in ``shapes/`` are the contract. pySHACL is the reference engine; the data
-is checked together with the ontology and import modules so that class constraints
-(a drug is a ChEBI chemical entity, ...) can follow the subclass hierarchy.
+The shapes in ``shapes/`` are the contract. Data is validated together with the
+ontology and the import modules, so that class constraints follow the subclass
+hierarchy (a drug is under CHEBI:24431, a cell type under CL:0000000): SHACL's own
+``rdf:type/rdfs:subClassOf*`` semantics plus the shapes' ``rdfs:subClassOf*`` paths
+over the ontology graph give the RDFS subclass reasoning. Full RDFS entailment is
+deliberately not run: it would also type nodes from ``rdfs:domain``/``rdfs:range``
+(any node with ``rld:comparison`` would become a finding), hiding the very
+mistakes the shapes exist to catch, and it does not scale.
+
+Two engines give the same results (a test proves it):
+
+* ``sparql`` (default): the shapes compiled to SPARQL (:mod:`retinoid_ld.shacl_sparql`)
+  and evaluated by Oxigraph, in memory for files, or on a built store;
+* ``pyshacl``: the reference implementation, over an rdflib graph made from the same
+  Oxigraph store (so both engines see identical literals). The ontology and imports
+  are part of that graph rather than passed as pySHACL's ``ont_graph``: pySHACL
+  "inoculates" an ``ont_graph`` by copying only its RDFS/OWL axioms, so a project
+  term declared in the ontology (``rld:foxo1 a owl:Class, rld:ProjectTerm`` with
+  ``rld:missingMapping``) would lose its type and mapping and look undeclared. The
+  union is also exactly what the store holds and what the SPARQL engine sees.
+
+Messages in the shapes may use ``{$this}``, ``{?value}`` and ``{$path}``; they are
+filled in with CURIEs for both engines, so a report reads "finding rld:finding-x
+has no drug", not "minCount 1".
 """
 
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyshacl
+import pyoxigraph as ox
 import rdflib
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, XSD
 
 from retinoid_ld import resources
-from retinoid_ld.rdfio import rdflib_graph
+from retinoid_ld.errors import InputError
+from retinoid_ld.locations import Locator
+from retinoid_ld.namespaces import (
+    GRAPH_DATA,
+    GRAPH_IMPORTS,
+    GRAPH_ONTOLOGY,
+    PREFIXES,
+    curie,
+)
+from retinoid_ld.rdfio import load_quads, rdflib_graph, to_rdflib_term
+from retinoid_ld.shacl_sparql import (
+    SH,
+    CompiledConstraint,
+    ShapeCompiler,
+    UnsupportedShapeError,
+    compile_shapes,
+    evaluate,
+)
 
-SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+ENGINES = ("sparql", "pyshacl")
+DEFAULT_ENGINE = "sparql"
+SHAPES_NAMESPACE = "https://w3id.org/retinoid-ld/shapes/"
+SEVERITIES = ("Violation", "Warning", "Info")
+
+# Prefixes used to display shapes and constraint components, beyond the project's.
+DISPLAY_PREFIXES = {"rldsh": SHAPES_NAMESPACE, "sh": str(SH)}
 
 
 @dataclass(frozen=True)
 class ValidationResult:
-    """One problem: which node, which property, which value, what is wrong."""
+    """One problem: which node, which property, which value, what is wrong, and where.
+
+    Terms are shown as CURIEs (``rld:finding-x``, ``CHEBI:6067``), blank nodes as
+    ``_:id``, literals in Turtle form (``"-5"^^xsd:integer``), paths as SPARQL
+    property paths (``rld:drug/rdfs:subClassOf*``).
+    """
 
     focus: str
     path: str
@@ -33,6 +86,22 @@ class ValidationResult:
     constraint: str
     shape: str
     source: str = ""
+    name: str = ""
+    file: str = ""
+    line: int | None = None
+    source_constraint: str = ""
+
+    def key(self) -> tuple[str, str, str, str, str, str, str]:
+        """What identifies a result, for comparing engines and runs."""
+        return (
+            self.focus,
+            self.path,
+            self.value,
+            self.constraint,
+            self.severity,
+            self.shape,
+            self.source_constraint,
+        )
 
 
 @dataclass
@@ -42,6 +111,9 @@ class ValidationReport:
     conforms: bool
     results: list[ValidationResult] = field(default_factory=list)
     graph: rdflib.Graph | None = None
+    engine: str = DEFAULT_ENGINE
+    labels: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
     @property
     def violation_count(self) -> int:
@@ -51,52 +123,552 @@ class ValidationReport:
     def warning_count(self) -> int:
         return sum(1 for r in self.results if r.severity == "Warning")
 
+    @property
+    def info_count(self) -> int:
+        return sum(1 for r in self.results if r.severity == "Info")
 
-def _text(graph: rdflib.Graph, node: rdflib.term.Node | None) -> str:
-    if node is None:
-        return ""
-    if isinstance(node, rdflib.URIRef):
-        return str(node)
-    if isinstance(node, rdflib.BNode):
-        # A property path or anonymous node: render it in Turtle-like form.
-        return node.n3(graph.namespace_manager)
-    return str(node)
+    def by_focus(self) -> dict[str, list[ValidationResult]]:
+        """Results grouped by focus node, in file and line order."""
+        groups: dict[str, list[ValidationResult]] = {}
+        for result in self.results:
+            groups.setdefault(result.focus, []).append(result)
+        return groups
+
+
+# ---------------------------------------------------------------------------
+# Shapes
+# ---------------------------------------------------------------------------
+
+
+def load_shapes(paths: Iterable[str | os.PathLike[str]] | None = None) -> rdflib.Graph:
+    """The shapes graph (default: the shipped ``shapes/*.ttl``), with located parse errors."""
+    files = [Path(p) for p in paths] if paths is not None else resources.shapes_files()
+    if not files:
+        raise InputError(
+            f"no shapes found in {resources.shapes_dir()}",
+            hint="restore shapes/*.ttl or pass shapes files",
+        )
+    graph = rdflib_graph(files)
+    for prefix, namespace in {**PREFIXES, **DISPLAY_PREFIXES}.items():
+        graph.bind(prefix, namespace, override=True)
+    return graph
+
+
+def _coerce_shapes(shapes: rdflib.Graph | Iterable[str | os.PathLike[str]] | None) -> rdflib.Graph:
+    if isinstance(shapes, rdflib.Graph):
+        return shapes
+    return load_shapes(shapes)
+
+
+_COMPILED: dict[int, tuple[rdflib.Graph, list[CompiledConstraint]]] = {}
+
+
+def compiled_shapes(shapes_graph: rdflib.Graph) -> list[CompiledConstraint]:
+    """The SPARQL form of a shapes graph (cached per graph object)."""
+    cached = _COMPILED.get(id(shapes_graph))
+    if cached is not None and cached[0] is shapes_graph:
+        return cached[1]
+    try:
+        compiled = compile_shapes(shapes_graph)
+    except UnsupportedShapeError as error:
+        raise InputError(
+            f"the shapes cannot be compiled to SPARQL: {error}",
+            hint="use --engine pyshacl, or rewrite the shape with supported SHACL",
+        ) from error
+    _COMPILED.clear()
+    _COMPILED[id(shapes_graph)] = (shapes_graph, compiled)
+    return compiled
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+
+
+def load_validation_store(data_files: Iterable[str | os.PathLike[str]]) -> ox.Store:
+    """An in-memory store with the ontology, imports and data in their named graphs."""
+    store = ox.Store()
+    store.bulk_extend(load_quads([resources.edit_file()], graph=GRAPH_ONTOLOGY))
+    store.bulk_extend(load_quads(resources.import_files(), graph=GRAPH_IMPORTS))
+    store.bulk_extend(load_quads([Path(p) for p in data_files], graph=GRAPH_DATA))
+    return store
+
+
+class _PreparedQueryGraph(rdflib.Graph):
+    """An rdflib graph that parses each SPARQL query text once.
+
+    pySHACL runs a SHACL-SPARQL constraint once per focus node, passing the query
+    as text, and rdflib parses the text again on every call; parsing, not
+    evaluation, then dominates (about 3 times the whole run). Caching the parsed
+    query changes no result.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._prepared: dict[tuple, object] = {}
+
+    def query(self, query_object, *args, **kwargs):  # type: ignore[override]
+        if isinstance(query_object, str):
+            namespaces = kwargs.get("initNs") or dict(self.namespaces())
+            key = (query_object, kwargs.get("base"), frozenset(namespaces.items()))
+            prepared = self._prepared.get(key)
+            if prepared is None:
+                from rdflib.plugins.sparql import prepareQuery
+
+                prepared = prepareQuery(query_object, initNs=namespaces, base=kwargs.get("base"))
+                self._prepared[key] = prepared
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
+
+
+def _rdflib_from_store(store: ox.Store, graphs: Iterable[str] | None) -> rdflib.Graph:
+    graph = _PreparedQueryGraph()
+    if graphs is None:
+        quads = store.quads_for_pattern(None, None, None)
+    else:
+        quads = (
+            q
+            for name in graphs
+            for q in store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+        )
+    for quad in quads:
+        graph.add(
+            (
+                to_rdflib_term(quad.subject),
+                to_rdflib_term(quad.predicate),
+                to_rdflib_term(quad.object),
+            )
+        )
+    return graph
+
+
+# ---------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------
 
 
 def validate(
     data_files: Iterable[str | os.PathLike[str]] | None = None,
+    *,
+    engine: str = DEFAULT_ENGINE,
+    shapes: rdflib.Graph | Iterable[str | os.PathLike[str]] | None = None,
 ) -> ValidationReport:
-    """Validate data files (default: the shipped data) with ontology and imports."""
+    """Validate data files (default: the shipped data) together with ontology and imports.
+
+    Raises InputError (exit 2) when a file or the shapes cannot be read; a report
+    with ``conforms=False`` is returned when the data breaks the shapes.
+    """
     files = [Path(p) for p in data_files] if data_files is not None else resources.data_files()
-    shapes = resources.shapes_files()
-    data = rdflib_graph(files)
-    if not shapes:
-        return ValidationReport(conforms=True)
-    shapes_graph = rdflib_graph(shapes)
-    ontology = rdflib_graph(resources.ontology_files())
-    conforms, report_graph, _ = pyshacl.validate(
-        data,
-        shacl_graph=shapes_graph,
-        ont_graph=ontology,
-        inference="rdfs",
-        advanced=True,
-        allow_warnings=True,
-    )
-    results = []
-    for result in report_graph.subjects(rdflib.RDF.type, SH.ValidationResult):
-        severity = report_graph.value(result, SH.resultSeverity)
-        results.append(
-            ValidationResult(
-                focus=_text(report_graph, report_graph.value(result, SH.focusNode)),
-                path=_text(report_graph, report_graph.value(result, SH.resultPath)),
-                value=_text(report_graph, report_graph.value(result, SH.value)),
-                message=str(report_graph.value(result, SH.resultMessage) or ""),
-                severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
-                constraint=_text(
-                    report_graph, report_graph.value(result, SH.sourceConstraintComponent)
-                ),
-                shape=_text(report_graph, report_graph.value(result, SH.sourceShape)),
+    shapes_graph = _coerce_shapes(shapes)
+    store = load_validation_store(files)
+    started = time.perf_counter()
+    if engine == "pyshacl":
+        raw = _run_pyshacl(_rdflib_from_store(store, None), shapes_graph)
+    else:
+        _check_engine(engine)
+        raw = _run_sparql(store, shapes_graph)
+    report = _build_report(raw, shapes_graph, store, engine, Locator(files, store))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def validate_store(
+    store: ox.Store,
+    *,
+    shapes: rdflib.Graph | Iterable[str | os.PathLike[str]] | None = None,
+    engine: str = DEFAULT_ENGINE,
+) -> ValidationReport:
+    """Validate everything in a store (all graphs together), e.g. a built or generated one.
+
+    The store must already hold the ontology and import modules next to the data
+    (a built store does). No file locations are reported.
+    """
+    shapes_graph = _coerce_shapes(shapes)
+    started = time.perf_counter()
+    if engine == "pyshacl":
+        raw = _run_pyshacl(_rdflib_from_store(store, None), shapes_graph)
+    else:
+        _check_engine(engine)
+        raw = _run_sparql(store, shapes_graph)
+    report = _build_report(raw, shapes_graph, store, engine, None)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise InputError(
+            f"unknown validation engine {engine!r}", hint=f"use one of {', '.join(ENGINES)}"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Engines: both produce _Raw tuples of rdflib terms
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Raw:
+    focus: rdflib.term.Node
+    path: rdflib.term.Node | None
+    path_graph: rdflib.Graph | None  # where a blank-node path's structure is
+    value: rdflib.term.Node | None
+    component: rdflib.term.Node
+    severity: rdflib.term.Node
+    shape: rdflib.term.Node
+    source_constraint: rdflib.term.Node | None
+    messages: tuple[str, ...]
+
+
+def _run_sparql(store: ox.Store, shapes_graph: rdflib.Graph) -> list[_Raw]:
+    raw = []
+    for result in evaluate(store, compiled_shapes(shapes_graph)):
+        constraint = result.constraint
+        messages = tuple(str(m) for m in constraint.messages)
+        if constraint.component == SH.SPARQLConstraintComponent:
+            # As pySHACL does: {?var} and {$var} filled with every bound variable.
+            variables = {**result.bindings, "this": result.focus}
+            if result.value is not None:
+                variables["value"] = result.value
+            if result.path is not None and not isinstance(result.path, rdflib.BNode):
+                variables["path"] = result.path
+            messages = tuple(_substitute(m, variables) for m in messages)
+        raw.append(
+            _Raw(
+                focus=result.focus,
+                path=result.path,
+                path_graph=shapes_graph,
+                value=result.value,
+                component=constraint.component,
+                severity=constraint.severity,
+                shape=constraint.shape,
+                source_constraint=constraint.source_constraint,
+                messages=messages,
             )
         )
-    results.sort(key=lambda r: (r.focus, r.path, r.message))
-    return ValidationReport(conforms=bool(conforms), results=results, graph=report_graph)
+    return raw
+
+
+def _substitute(message: str, variables: dict[str, rdflib.term.Node]) -> str:
+    for name, term in variables.items():
+        message = re.sub(r"\{[?$]" + re.escape(name) + r"\}", lambda _m, t=term: str(t), message)
+    return message
+
+
+def _run_pyshacl(data: rdflib.Graph, shapes_graph: rdflib.Graph) -> list[_Raw]:
+    import pyshacl  # imported here: it is slow to import and only the reference engine
+
+    try:
+        _conforms, report_graph, _text = pyshacl.validate(
+            data,
+            shacl_graph=shapes_graph,
+            inference="none",
+            advanced=False,
+            allow_warnings=True,
+            allow_infos=True,
+        )
+    except Exception as error:  # pySHACL raises its own types for unusable shapes
+        raise InputError(
+            f"pySHACL cannot use the shapes: {type(error).__name__}: {error}",
+            hint="check the shapes files (see shapes/README.md)",
+        ) from error
+    raw = []
+    for result in report_graph.subjects(RDF.type, SH.ValidationResult):
+        value = report_graph.value(result, SH.value)
+        raw.append(
+            _Raw(
+                focus=report_graph.value(result, SH.focusNode),
+                path=report_graph.value(result, SH.resultPath),
+                path_graph=report_graph,
+                value=value,
+                component=report_graph.value(result, SH.sourceConstraintComponent),
+                severity=report_graph.value(result, SH.resultSeverity) or SH.Violation,
+                shape=report_graph.value(result, SH.sourceShape),
+                source_constraint=report_graph.value(result, SH.sourceConstraint),
+                messages=tuple(str(m) for m in report_graph.objects(result, SH.resultMessage)),
+            )
+        )
+    return raw
+
+
+# ---------------------------------------------------------------------------
+# Turning raw results into a report
+# ---------------------------------------------------------------------------
+
+
+def compact(iri: str) -> str:
+    """A CURIE for an IRI where the project knows the prefix, else the IRI in angle brackets."""
+    short = curie(iri)
+    if short != iri:
+        return short
+    for prefix, namespace in DISPLAY_PREFIXES.items():
+        if iri.startswith(namespace) and "/" not in iri[len(namespace) :]:
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return f"<{iri}>"
+
+
+def display(term: rdflib.term.Node | None) -> str:
+    """A term as a report shows it."""
+    if term is None:
+        return ""
+    if isinstance(term, rdflib.URIRef):
+        return compact(str(term))
+    if isinstance(term, rdflib.BNode):
+        return f"_:{term}"
+    if isinstance(term, rdflib.Literal):
+        text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        if term.language:
+            return f'"{text}"@{term.language}'
+        if term.datatype and term.datatype != XSD.string:
+            return f'"{text}"^^{compact(str(term.datatype))}'
+        return f'"{text}"'
+    return str(term)
+
+
+def _message_term(term: rdflib.term.Node | None) -> str:
+    """A term inside a message: CURIE, or a literal's text (quoted unless a number)."""
+    if term is None:
+        return ""
+    if isinstance(term, rdflib.Literal):
+        if term.datatype in (
+            XSD.integer,
+            XSD.decimal,
+            XSD.double,
+            XSD.float,
+            XSD.gYear,
+            XSD.boolean,
+        ):
+            return str(term)
+        return f'"{term}"'
+    return display(term)
+
+
+IRI_IN_TEXT = re.compile(r"https?://[^\s\"<>{}]+")
+
+
+def render_message(
+    template: str, focus: rdflib.term.Node, value: rdflib.term.Node | None, path: str
+) -> str:
+    """Fill ``{$this}``, ``{?value}`` and ``{$path}`` and shorten full IRIs to CURIEs."""
+
+    def shorten(match: re.Match[str]) -> str:
+        iri = match.group(0)
+        trailing = ""
+        while iri and iri[-1] in ".,;:!?)'":
+            trailing = iri[-1] + trailing
+            iri = iri[:-1]
+        short = compact(iri)
+        return (iri if short.startswith("<") else short) + trailing
+
+    text = IRI_IN_TEXT.sub(shorten, template)
+    text = re.sub(r"\{[?$]this\}", lambda _m: _message_term(focus), text)
+    text = re.sub(r"\{[?$]value\}", lambda _m: _message_term(value), text)
+    text = re.sub(r"\{[?$]path\}", lambda _m: path, text)
+    return text
+
+
+def path_text(graph: rdflib.Graph | None, path: rdflib.term.Node | None) -> str:
+    """A SHACL path as a SPARQL property path with CURIEs (``rld:drug/rdfs:subClassOf*``)."""
+    if path is None:
+        return ""
+    if isinstance(path, rdflib.URIRef):
+        return compact(str(path))
+    if graph is None:
+        return display(path)
+    if (path, RDF.first, None) in graph:
+        return "/".join(_path_part(graph, p) for p in Collection(graph, path))
+    for predicate, template in (
+        (SH.inversePath, "^{}"),
+        (SH.zeroOrMorePath, "{}*"),
+        (SH.oneOrMorePath, "{}+"),
+        (SH.zeroOrOnePath, "{}?"),
+    ):
+        inner = graph.value(path, predicate)
+        if inner is not None:
+            return template.format(_path_part(graph, inner))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "|".join(_path_part(graph, p) for p in Collection(graph, alternatives))
+    return display(path)
+
+
+def _path_part(graph: rdflib.Graph, path: rdflib.term.Node) -> str:
+    text = path_text(graph, path)
+    return text if isinstance(path, rdflib.URIRef) else f"({text})"
+
+
+def _build_report(
+    raw: list[_Raw],
+    shapes_graph: rdflib.Graph,
+    store: ox.Store,
+    engine: str,
+    locator: Locator | None,
+) -> ValidationReport:
+    results: dict[tuple, ValidationResult] = {}
+    located: dict[rdflib.term.Node, tuple[str, int | None]] = {}
+    for item in raw:
+        path = path_text(item.path_graph, item.path)
+        severity = str(item.severity).rsplit("#", 1)[-1]
+        message = " ".join(
+            render_message(m, item.focus, item.value, path) for m in sorted(set(item.messages))
+        )
+        name = shapes_graph.value(item.shape, SH.name) if item.shape is not None else None
+        if name is None and item.path is not None and isinstance(item.path, rdflib.URIRef):
+            name = store_label(store, item.path)
+        file, line = "", None
+        if locator is not None:
+            if item.focus not in located:
+                location = locator.locate(item.focus)
+                located[item.focus] = (
+                    (_display_path(location.file), location.line) if location else ("", None)
+                )
+            file, line = located[item.focus]
+        result = ValidationResult(
+            focus=display(item.focus),
+            path=path,
+            value=display(item.value),
+            message=message,
+            severity=severity,
+            constraint=compact(str(item.component)),
+            shape=display(item.shape),
+            source=f"{file}:{line}" if file and line else file,
+            name=str(name) if name is not None else "",
+            file=file,
+            line=line,
+            source_constraint=display(item.source_constraint),
+        )
+        results.setdefault(result.key(), result)
+    ordered = sorted(
+        results.values(),
+        key=lambda r: (
+            r.file or "\uffff",
+            r.line or 0,
+            r.focus,
+            SEVERITIES.index(r.severity) if r.severity in SEVERITIES else 9,
+            r.path,
+            r.shape,
+            r.value,
+        ),
+    )
+    labels = _labels(store, raw)
+    report = ValidationReport(
+        conforms=not any(r.severity == "Violation" for r in ordered),
+        results=ordered,
+        engine=engine,
+        labels=labels,
+    )
+    report.graph = report_graph(report, raw, shapes_graph)
+    return report
+
+
+def _display_path(path: Path) -> str:
+    """A file path as given, or relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def store_label(store: ox.Store, term: rdflib.term.Node) -> str | None:
+    if not isinstance(term, rdflib.URIRef):
+        return None
+    for quad in store.quads_for_pattern(
+        ox.NamedNode(str(term)), ox.NamedNode(str(RDFS.label)), None
+    ):
+        return quad.object.value
+    return None
+
+
+def _labels(store: ox.Store, raw: list[_Raw]) -> dict[str, str]:
+    labels = {}
+    for item in raw:
+        for term in (item.focus, item.value):
+            if isinstance(term, rdflib.URIRef) and display(term) not in labels:
+                label = store_label(store, term)
+                if label:
+                    labels[display(term)] = label
+    return labels
+
+
+def report_graph(
+    report: ValidationReport, raw: list[_Raw], shapes_graph: rdflib.Graph
+) -> rdflib.Graph:
+    """The standard SHACL validation report (sh:ValidationReport) of the results."""
+    graph = rdflib.Graph()
+    for prefix, namespace in {**PREFIXES, **DISPLAY_PREFIXES}.items():
+        graph.bind(prefix, namespace, override=True)
+    node = rdflib.BNode()
+    graph.add((node, RDF.type, SH.ValidationReport))
+    graph.add((node, SH.conforms, rdflib.Literal(report.conforms)))
+    seen = set()
+    by_key = {r.key(): r for r in report.results}
+    for item in raw:
+        path = path_text(item.path_graph, item.path)
+        key = (
+            display(item.focus),
+            path,
+            display(item.value),
+            compact(str(item.component)),
+            str(item.severity).rsplit("#", 1)[-1],
+            display(item.shape),
+            display(item.source_constraint),
+        )
+        if key in seen or key not in by_key:
+            continue
+        seen.add(key)
+        result = rdflib.BNode()
+        graph.add((node, SH.result, result))
+        graph.add((result, RDF.type, SH.ValidationResult))
+        graph.add((result, SH.focusNode, item.focus))
+        if item.path is not None:
+            graph.add((result, SH.resultPath, _copy(item.path_graph, item.path, graph)))
+        if item.value is not None:
+            graph.add((result, SH.value, item.value))
+        graph.add((result, SH.resultSeverity, item.severity))
+        graph.add((result, SH.sourceConstraintComponent, item.component))
+        if item.shape is not None:
+            graph.add((result, SH.sourceShape, _copy(shapes_graph, item.shape, graph, deep=False)))
+        if item.source_constraint is not None:
+            graph.add(
+                (
+                    result,
+                    SH.sourceConstraint,
+                    _copy(shapes_graph, item.source_constraint, graph, deep=False),
+                )
+            )
+        graph.add((result, SH.resultMessage, rdflib.Literal(by_key[key].message)))
+    return graph
+
+
+def _copy(
+    source: rdflib.Graph | None, node: rdflib.term.Node, target: rdflib.Graph, *, deep: bool = True
+) -> rdflib.term.Node:
+    """``node``, with the triples that describe it when it is a blank node (a path)."""
+    if not isinstance(node, rdflib.BNode) or source is None or not deep:
+        return node
+    pending = [node]
+    seen = set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for predicate, obj in source.predicate_objects(current):
+            target.add((current, predicate, obj))
+            if isinstance(obj, rdflib.BNode):
+                pending.append(obj)
+    return node
+
+
+__all__ = [
+    "ENGINES",
+    "ShapeCompiler",
+    "ValidationReport",
+    "ValidationResult",
+    "compiled_shapes",
+    "load_shapes",
+    "load_validation_store",
+    "render_message",
+    "validate",
+    "validate_store",
+]
