@@ -333,6 +333,37 @@ def test_turtle_of_a_study(report):
     assert graph.value(population, rdflib.URIRef(RLD + "cohortSize")).toPython() == 37
 
 
+def test_turtle_of_a_drug_lists_what_its_page_lists(report):
+    graph = rdflib.Graph().parse(report / "drugs" / "acitretin.ttl", format="turtle")
+    acitretin = rdflib.URIRef(RLD + "acitretin")
+    drug = rdflib.URIRef(RLD + "drug")
+    assert sorted(str(s).rsplit("/", 1)[1] for s in graph.subjects(drug, acitretin)) == [
+        "chain-900-acitretin-mdsc",
+        "finding-900-il17-serum-acitretin-down",
+        "finding-900-il17-serum-acitretin-unchanged",
+        "finding-900-mdsc",
+        "gap-900-acitretin-il6",
+        "gap-900-acitretin-tnf",
+    ]
+    etretinate = rdflib.URIRef(RLD + "etretinate")
+    assert (etretinate, rdflib.URIRef(RLD + "hasActiveMetabolite"), acitretin) in graph
+
+
+def test_every_page_links_turtle_and_the_whole_data_is_there(report, store):
+    from retinoid_ld import open_store
+    from retinoid_ld.namespaces import GRAPH_DATA
+
+    for page in report.rglob("*.html"):
+        links = read(page).links
+        assert any(link.endswith(".ttl") for link in links), page
+    graph = rdflib.Graph().parse(report / "retinoid-ld-data.ttl", format="turtle")
+    in_store = list(
+        open_store(store).quads_for_pattern(None, None, None, pyoxigraph.NamedNode(GRAPH_DATA))
+    )
+    assert len(graph) == len(in_store)
+    assert "retinoid-ld-data.ttl" in read(report / "index.html").links
+
+
 def test_report_replaces_a_previous_report_but_never_other_directories(tmp_path, store):
     target = tmp_path / "site"
     build_report(store=store, output_dir=target)
@@ -355,7 +386,7 @@ def test_report_command(tmp_path, store, run_cli):
     code, out, err = run_cli("report", "--store", store, "-o", output, "--engine", "matplotlib")
     assert code == 0, err
     assert out.strip() == str(output / "index.html")
-    assert "wrote 35 pages and 19 Turtle files" in err
+    assert "wrote 35 pages and 33 Turtle files" in err
     assert "matplotlib layout" in err
     code, _, err = run_cli("report", "--store", tmp_path / "none", "-o", tmp_path / "x")
     assert code == 2

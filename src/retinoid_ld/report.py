@@ -55,6 +55,7 @@ from retinoid_ld.plots import (
 from retinoid_ld.rdfio import to_rdflib_term
 
 REPORT_MARKER = ".retinoid-ld-report"
+DATA_FILE = "retinoid-ld-data.ttl"  # the whole data graph, for the index and list pages
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 DCTERMS_TITLE = PREFIXES["dcterms"] + "title"
@@ -484,8 +485,10 @@ class Site:
         )
         self.search_entries.append((path.split("/")[0] if "/" in path else "page", title, path))
 
-    def turtle(self, subject: str, path: str) -> None:
-        self.files[path] = turtle_of(self.data, subject).encode("utf-8")
+    def turtle(self, subject: str, path: str, *, referenced_by: Iterable[str] = ()) -> None:
+        self.files[path] = turtle_of(self.data, subject, referenced_by=referenced_by).encode(
+            "utf-8"
+        )
 
     def finding_page(self, finding: str) -> None:
         d = self.data
@@ -763,6 +766,7 @@ class Site:
     def document_page(self, document: str) -> None:
         d = self.data
         path = self.page_of[document]
+        turtle = path[:-5] + ".ttl"
         rows = [
             ("Title", esc(d.text(document, DCTERMS_TITLE) or "")),
             ("Publisher", esc(d.text(document, R("publisher")) or "")),
@@ -789,9 +793,17 @@ class Site:
                 self.entry_list(gaps, path),
                 '<h2 id="mechanisms">Mechanisms it proposes</h2>',
                 self.entry_list(chains, path),
+                self.data_link(path, turtle),
             ]
         )
-        self.add_page(path, d.label(document), body, crumbs=[("index.html#sources", "Sources")])
+        self.add_page(
+            path,
+            d.label(document),
+            body,
+            crumbs=[("index.html#sources", "Sources")],
+            turtle=turtle,
+        )
+        self.turtle(document, turtle, referenced_by=[*findings, *studies, *gaps, *chains])
 
     def chain_page(self, chain: str) -> None:
         d = self.data
@@ -938,7 +950,16 @@ class Site:
                 ),
             ),
         ]
-        self.add_page(path, d.label(drug), "\n".join(body), crumbs=[("index.html#drugs", "Drugs")])
+        turtle = path[:-5] + ".ttl"
+        body.append(self.data_link(path, turtle))
+        self.add_page(
+            path,
+            d.label(drug),
+            "\n".join(body),
+            crumbs=[("index.html#drugs", "Drugs")],
+            turtle=turtle,
+        )
+        self.turtle(drug, turtle, referenced_by=[*findings, *gaps, *chains])
 
     def target_page(self, target: str) -> None:
         d = self.data
@@ -948,6 +969,7 @@ class Site:
             findings, key=lambda f: (d.label((d.iris(f, R("drug")) or [""])[0]).casefold(), f)
         )
         gaps = [g for g in self.gaps if target in d.iris(g, R("target"))]
+        turtle = path[:-5] + ".ttl"
         rows = [("Identifier", self.term(target, path))]
         body = "\n".join(
             [
@@ -964,16 +986,26 @@ class Site:
                         " — " + ", ".join(self.link(x, path) for x in d.iris(g, R("drug")))
                     ),
                 ),
+                self.data_link(path, turtle),
             ]
         )
-        self.add_page(path, d.label(target), body, crumbs=[("index.html#targets", "Targets")])
+        self.add_page(
+            path,
+            d.label(target),
+            body,
+            crumbs=[("index.html#targets", "Targets")],
+            turtle=turtle,
+        )
+        self.turtle(target, turtle, referenced_by=[*findings, *gaps])
 
     def findings_page(self) -> None:
         path = "findings.html"
         body = f"<h1>All findings ({len(self.findings)})</h1>\n" + self.findings_table(
             self.findings, path, show=("drug", "target", "study")
         )
-        self.add_page(path, "All findings", body)
+        self.add_page(
+            path, "All findings", body + "\n" + self.data_link(path, DATA_FILE), turtle=DATA_FILE
+        )
 
     def search_page(self) -> None:
         path = "search.html"
@@ -1004,7 +1036,8 @@ class Site:
             f'<ul class="entries" id="entries">\n{items}\n</ul>\n'
             '<script src="search.js" defer></script>'
         )
-        self.add_page(path, "Search", body)
+        body += "\n" + self.data_link(path, DATA_FILE).replace("This page's data", "All the data")
+        self.add_page(path, "Search", body, turtle=DATA_FILE)
 
     def index_page(self, matrix_figure: str | None, counts: dict[str, int]) -> None:
         d = self.data
@@ -1061,7 +1094,8 @@ class Site:
             f'<p><a href="findings.html">All {len(self.findings)} findings in one table</a> · '
             '<a href="search.html">Search every entry</a></p>',
         ]
-        self.add_page(path, "retinoid-ld report", "\n".join(body))
+        body.append(self.data_link(path, DATA_FILE).replace("This page's data", "All the data"))
+        self.add_page(path, "retinoid-ld report", "\n".join(body), turtle=DATA_FILE)
 
 
 def relative(here: str, target: str) -> str:
@@ -1147,8 +1181,27 @@ def owned_nodes(data: ReportData, subject: str) -> list[str]:
     return found
 
 
-def turtle_of(data: ReportData, subject: str) -> str:
-    """The subject's statements, those of the nodes it owns, and the labels of what they use."""
+def data_turtle(store: ox.Store) -> bytes:
+    """The store's data graph as Turtle, statements sorted so the file is stable."""
+    triples = sorted(
+        (
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(None, None, None, ox.NamedNode(GRAPH_DATA))
+        ),
+        key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
+    )
+    prefixes = {p: PREFIXES[p] for p in ("rld", "obo", "rdf", "rdfs", "xsd", "dcterms", "owl")}
+    header = b"# The curated data of the retinoid-ld store (ontology and imports not included).\n"
+    return header + ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+
+
+def turtle_of(data: ReportData, subject: str, *, referenced_by: Iterable[str] = ()) -> str:
+    """The subject's statements, those of the nodes it owns, and the labels of what they use.
+
+    For an ontology term (a drug or target page) the statements are its label and drug
+    relations; ``referenced_by`` adds the statements that point at the subject (the
+    findings about a drug, say), so the page's list is in its data too.
+    """
     graph = rdflib.Graph()
     for prefix in ("rld", "obo", "rdf", "rdfs", "xsd", "dcterms", "owl", "skos"):
         graph.bind(prefix, PREFIXES[prefix], override=True, replace=True)
@@ -1163,12 +1216,24 @@ def turtle_of(data: ReportData, subject: str) -> str:
             graph.add((node(key), rdflib.URIRef(predicate), to_rdflib_term(value)))
             if isinstance(value, ox.NamedNode) and value.value not in nodes:
                 used.add(value.value)
+    if subject not in data.triples:  # an ontology term: what the report says of it
+        if subject in data.labels:
+            graph.add((node(subject), rdflib.RDFS.label, rdflib.Literal(data.labels[subject])))
+        for source, relation, other in data.drug_relations:
+            if subject in (source, other):
+                graph.add((node(source), rdflib.URIRef(relation), node(other)))
+                used.update({source, other} - {subject})
+    for referrer in referenced_by:
+        for predicate, value in data.triples.get(referrer, ()):
+            if _key(value) == subject:
+                graph.add((node(referrer), rdflib.URIRef(predicate), node(subject)))
+                used.add(referrer)
     for iri in sorted(used):
         if iri in data.labels:
             graph.add((rdflib.URIRef(iri), rdflib.RDFS.label, rdflib.Literal(data.labels[iri])))
     header = (
-        f"# {subject}\n# and the nodes it owns, from the retinoid-ld store, with the labels of "
-        "the terms it uses.\n"
+        f"# {subject}: what its retinoid-ld report page shows, as RDF: its statements, the\n"
+        "# nodes it owns, the statements that point at it, and the labels of the terms used.\n"
     )
     return header + graph.serialize(format="turtle")
 
@@ -1238,6 +1303,7 @@ def build_report(
             site.drug_page(drug)
         for target_iri in site.targets:
             site.target_page(target_iri)
+        site.files[DATA_FILE] = data_turtle(oxstore)
         site.findings_page()
         counts = {
             "findings": len(site.findings),
