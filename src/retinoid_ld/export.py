@@ -1,74 +1,257 @@
-"""Export the store for other knowledge graphs.
+"""Export the store in the formats other knowledge graphs and tools load.
 
-Every RDF export is deterministic: blank nodes are canonicalised (RDFC-1.0) and
-statements sorted, so two exports of the same store are byte-identical and a diff
-between releases shows only what changed.
+RDF formats (``turtle``, ``ntriples``, ``nquads``, ``jsonld``, ``rdfxml``) are lossless
+and deterministic: blank nodes get canonical labels (RDFC-1.0) and statements a fixed
+order, so two exports of the same store are byte-identical and a diff between two
+releases shows only what changed. ``--include`` selects the parts (ontology, imports,
+data); the store's release metadata (build date, ontology version IRI, license,
+source documents) is always exported with them. ``nquads`` keeps every part in its
+named graph; the other RDF formats write the merged graph, each statement once.
+
+Memory: ``ntriples`` and ``nquads`` stream in the store's index order (constant
+memory). ``turtle``, ``rdfxml`` and ``jsonld`` are sorted by subject and hold the
+sorted list of subject IRIs (about 100 bytes each), never the statements. Every format
+holds the statements that mention blank nodes, to label them canonically. See
+``rdfstream`` for the orders.
+
+Other formats: ``owl`` (the merged ontology release, loadable by owlready2 and
+Protégé), ``kgx`` (Biolink KGX nodes and edges TSV), ``findings-tsv`` (one row per
+finding) and ``sssom`` (the ontology's mapping set).
+
+Files are written atomically: to a temporary file next to the target, renamed into
+place only when complete. On a terminal a progress bar shows on stderr.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
 import pyoxigraph as ox
 
 from retinoid_ld.errors import InputError
-from retinoid_ld.namespaces import (
-    GRAPH_DATA,
-    GRAPH_IMPORTS,
-    GRAPH_METADATA,
-    GRAPH_ONTOLOGY,
-    PREFIXES,
+from retinoid_ld.namespaces import GRAPH_DATA, RDF_TYPE
+from retinoid_ld.prefixes import PrefixMap
+from retinoid_ld.progress import ProgressBar, progress_bar
+from retinoid_ld.rdfstream import (
+    ALL_PART_GRAPHS,
+    METADATA_PART,
+    PART_GRAPHS,
+    CanonicalBlankNodes,
+    graph_values,
+    index_order_quads,
+    subject_groups,
+    union_triples,
 )
-from retinoid_ld.store import open_store
+from retinoid_ld.store import BUILD_INFO, current_version, open_store, resolve_store_path
 
-PARTS = {"ontology": GRAPH_ONTOLOGY, "imports": GRAPH_IMPORTS, "data": GRAPH_DATA}
-DEFAULT_PARTS = ("ontology", "imports", "data")
-
-
-def _canonical_dataset(store: ox.Store, parts: tuple[str, ...]) -> ox.Dataset:
-    dataset = ox.Dataset()
-    for name in (*parts, "metadata"):
-        graph = ox.NamedNode(GRAPH_METADATA if name == "metadata" else PARTS[name])
-        for quad in store.quads_for_pattern(None, None, None, graph):
-            dataset.add(quad)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)
-    return dataset
+DEFAULT_PARTS = tuple(PART_GRAPHS)
 
 
-def _sorted_triples(dataset: ox.Dataset) -> list[ox.Triple]:
-    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in dataset}
-    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+@dataclass(frozen=True)
+class ExportFormat:
+    """A format ``export`` writes: its name, file suffix and what it is for."""
+
+    name: str
+    suffix: str
+    description: str
+    rdf: bool = False
 
 
-def _write_turtle(dataset: ox.Dataset, out: BinaryIO) -> None:
-    ox.serialize(_sorted_triples(dataset), out, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in (
+        ExportFormat("turtle", ".ttl", "Turtle, sorted, curated prefixes (diff-friendly)", True),
+        ExportFormat("ntriples", ".nt", "N-Triples, merged graph, streamed", True),
+        ExportFormat("nquads", ".nq", "N-Quads, every part in its named graph, streamed", True),
+        ExportFormat("jsonld", ".jsonld", "JSON-LD compacted with ontology/context.jsonld", True),
+        ExportFormat("rdfxml", ".rdf", "RDF/XML, merged graph", True),
+        ExportFormat("owl", ".owl", "merged OWL ontology release (RDF/XML)"),
+        ExportFormat("kgx", "", "KGX nodes.tsv and edges.tsv with Biolink categories"),
+        ExportFormat("findings-tsv", ".tsv", "the findings table, one row per finding"),
+        ExportFormat("sssom", ".sssom.tsv", "the SSSOM mapping set of the ontology"),
+    )
+}
+EXPORT_FORMATS = tuple(FORMATS)
+RDF_FORMATS = tuple(name for name, f in FORMATS.items() if f.rdf)
+# N-Triples writes the (largest) data graph first: later graphs are checked against
+# earlier ones to write each statement once, and the small graphs are cheap to check.
+_NTRIPLES_FIRST = GRAPH_DATA
 
 
-def _write_ntriples(dataset: ox.Dataset, out: BinaryIO) -> None:
-    ox.serialize(_sorted_triples(dataset), out, format=ox.RdfFormat.N_TRIPLES)
-
-
-Writer = Callable[[ox.Dataset, BinaryIO], None]
-WRITERS: dict[str, Writer] = {"turtle": _write_turtle, "ntriples": _write_ntriples}
-EXPORT_FORMATS = tuple(WRITERS)
-
-
-def parse_parts(include: str | None) -> tuple[str, ...]:
-    """``ontology,imports,data`` to a tuple, rejecting unknown names."""
-    if not include:
+def parse_parts(include: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """``ontology,imports,data`` (any order, any subset) to the parts in canonical order."""
+    if include is None or include == "":
         return DEFAULT_PARTS
-    names = tuple(n.strip() for n in include.split(",") if n.strip())
-    unknown = [n for n in names if n not in PARTS]
+    names = [n.strip() for n in include.split(",")] if isinstance(include, str) else list(include)
+    names = [n for n in names if n]
+    unknown = [n for n in names if n not in PART_GRAPHS]
     if unknown or not names:
         raise InputError(
             f"--include: unknown part {', '.join(unknown) or '(empty)'}",
-            hint=f"use a comma-separated list of {', '.join(PARTS)}",
+            hint=f"use a comma-separated list of {', '.join(PART_GRAPHS)}",
         )
-    return names
+    return tuple(p for p in PART_GRAPHS if p in names)
+
+
+def selected_graphs(parts: tuple[str, ...]) -> list[str]:
+    """The named graphs of the parts, in canonical order, with the metadata graph last."""
+    return [PART_GRAPHS[p] for p in PART_GRAPHS if p in parts] + [ALL_PART_GRAPHS[METADATA_PART]]
+
+
+def _expected_statements(store_path: Path | None, graphs: list[str]) -> int | None:
+    """The statement count of the graphs from the build record, for the progress bar."""
+    if store_path is None:
+        return None
+    version = current_version(store_path)
+    try:
+        counts = json.loads((version / BUILD_INFO).read_text())["graphs"] if version else {}
+    except (OSError, ValueError, KeyError):
+        return None
+    return sum(int(counts.get(g, 0)) for g in graphs) or None
+
+
+def _counted(items: Iterator, bar: ProgressBar) -> Iterator:
+    for item in items:
+        bar.advance()
+        yield item
+
+
+def _rdfxml_prefixes(store: ox.Store, graphs: list[str]) -> dict[str, str]:
+    """Curated prefixes of the namespaces RDF/XML needs (predicates and typed nodes)."""
+    prefix_map = PrefixMap()
+    values = graph_values(graphs)
+    queries = (
+        f"SELECT DISTINCT ?x WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?x ?o }} }}",
+        f"SELECT DISTINCT ?x WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s <{RDF_TYPE}> ?x }} "
+        "FILTER(isIRI(?x)) }",
+    )
+    for query in queries:
+        for row in store.query(query):
+            prefix_map.prefixed_name(row["x"].value)
+    prefix_map.prefixed_name(RDF_TYPE)
+    return dict(prefix_map.used_prefixes())
+
+
+def write_rdf(
+    store: ox.Store,
+    format: str,
+    out: BinaryIO,
+    *,
+    parts: tuple[str, ...] = DEFAULT_PARTS,
+    bar: ProgressBar | None = None,
+) -> None:
+    """Write the parts of an open store (plus its metadata graph) as ``format`` to ``out``."""
+    graphs = selected_graphs(parts)
+    blanks = CanonicalBlankNodes(store, graphs)
+    drawing = bar is not None and bar.enabled
+    advance: Callable[[int], None] | None = bar.advance if drawing else None
+    if format == "turtle":
+        from retinoid_ld.turtle import write_turtle
+
+        write_turtle(subject_groups(store, graphs, blanks), blanks, out, advance=advance)
+    elif format == "jsonld":
+        from retinoid_ld.jsonld_context import write_jsonld
+
+        write_jsonld(subject_groups(store, graphs, blanks), out, advance=advance)
+    elif format == "ntriples":
+        ordered = sorted(graphs, key=lambda g: g != _NTRIPLES_FIRST)
+        triples: Iterator = union_triples(store, ordered, blanks)
+        ox.serialize(
+            _counted(triples, bar) if drawing else triples, out, format=ox.RdfFormat.N_TRIPLES
+        )
+    elif format == "nquads":
+        quads: Iterator = chain.from_iterable(
+            index_order_quads(store, graph, blanks) for graph in graphs
+        )
+        ox.serialize(_counted(quads, bar) if drawing else quads, out, format=ox.RdfFormat.N_QUADS)
+    elif format == "rdfxml":
+        triples = (
+            ox.Triple(subject, predicate, obj)
+            for subject, pairs in subject_groups(store, graphs, blanks)
+            for predicate, obj in pairs
+        )
+        ox.serialize(
+            _counted(triples, bar) if drawing else triples,
+            out,
+            format=ox.RdfFormat.RDF_XML,
+            prefixes=_rdfxml_prefixes(store, graphs),
+        )
+    else:
+        raise InputError(f"{format!r} is not an RDF export format", hint=", ".join(RDF_FORMATS))
+
+
+def _check_format(format: str) -> ExportFormat:
+    try:
+        return FORMATS[format]
+    except KeyError:
+        raise InputError(
+            f"unknown export format {format!r}", hint=f"use one of {', '.join(FORMATS)}"
+        ) from None
+
+
+@contextlib.contextmanager
+def atomic_output(path: Path) -> Iterator[BinaryIO]:
+    """A file that appears at ``path`` only once everything was written to it."""
+    if path.is_dir():
+        raise InputError(f"{path} is a directory", hint="give a file name with -o")
+    if not path.parent.is_dir():
+        raise InputError(f"{path.parent}: no such directory", hint="create it first")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with temporary.open("wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def kgx_paths(output: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Where KGX goes: ``DIR/nodes.tsv`` and ``DIR/edges.tsv`` for a directory (an
+    existing one, or a path ending in '/'), else ``PREFIX_nodes.tsv`` and
+    ``PREFIX_edges.tsv`` (the KGX naming convention)."""
+    text = os.fspath(output)
+    path = Path(text)
+    if path.is_dir() or text.endswith(("/", os.sep)):
+        path.mkdir(parents=True, exist_ok=True)
+        return path / "nodes.tsv", path / "edges.tsv"
+    return path.with_name(f"{path.name}_nodes.tsv"), path.with_name(f"{path.name}_edges.tsv")
+
+
+def _write_other(format: str, store: ox.Store | None, out: BinaryIO, parts: tuple[str, ...]):
+    if format == "findings-tsv":
+        from retinoid_ld.findings_table import write_findings_tsv
+
+        write_findings_tsv(store, out)
+    elif format == "sssom":
+        from retinoid_ld.mappings import sssom_path
+
+        source = sssom_path()
+        try:
+            with source.open("rb") as handle:
+                shutil.copyfileobj(handle, out)
+        except FileNotFoundError:
+            raise InputError(
+                f"{source}: the SSSOM mapping set is missing",
+                hint="restore ontology/mappings/ from the repository",
+            ) from None
+    elif format == "owl":
+        from retinoid_ld.release import write_owl_release
+
+        write_owl_release(out, include_data="data" in parts)
+    else:  # pragma: no cover - every format has a branch
+        raise InputError(f"unknown export format {format!r}")
 
 
 def export_store(
@@ -78,23 +261,53 @@ def export_store(
     include: str | tuple[str, ...] | None = None,
     store: str | os.PathLike[str] | None = None,
 ) -> bytes | None:
-    """Export the store in ``format``; returns the bytes when no ``output`` is given."""
-    if format not in WRITERS:
+    """Export the store at ``store`` (default location if None) as ``format``.
+
+    ``output`` is a path (written atomically), a binary stream, or None to get the
+    bytes back. ``kgx`` writes two files, so it needs a path: a directory or a prefix
+    (see :func:`kgx_paths`). ``include`` selects parts for the RDF formats and
+    whether ``owl`` carries the data; the other formats ignore nothing silently:
+    they refuse it.
+    """
+    spec = _check_format(format)
+    parts = parse_parts(include)
+    if include and not spec.rdf and format != "owl":
         raise InputError(
-            f"unknown export format {format!r}", hint=f"use one of {', '.join(WRITERS)}"
+            f"--include does not apply to {format}",
+            hint=f"it selects parts for {', '.join((*RDF_FORMATS, 'owl'))}",
         )
-    parts = include if isinstance(include, tuple) else parse_parts(include)
-    dataset = _canonical_dataset(open_store(store), parts)
+    if format == "kgx":
+        if output is None or not isinstance(output, (str, os.PathLike)):
+            raise InputError(
+                "kgx writes two files (nodes and edges)",
+                hint="give -o DIR/ or -o PREFIX (writes PREFIX_nodes.tsv, PREFIX_edges.tsv)",
+            )
+        from retinoid_ld.kgx import write_kgx
+
+        oxstore = open_store(store)
+        nodes_path, edges_path = kgx_paths(output)
+        with atomic_output(nodes_path) as nodes, atomic_output(edges_path) as edges:
+            write_kgx(oxstore, nodes, edges)
+        return None
+
+    oxstore = None if format in ("sssom", "owl") else open_store(store)
+
+    def write(out: BinaryIO) -> None:
+        if not spec.rdf:
+            _write_other(format, oxstore, out, parts)
+            return
+        graphs = selected_graphs(parts)
+        total = _expected_statements(resolve_store_path(store), graphs)
+        with progress_bar(f"export {format}", total=total, unit="statements") as bar:
+            write_rdf(oxstore, format, out, parts=parts, bar=bar)
+
     if output is None:
         buffer = io.BytesIO()
-        WRITERS[format](dataset, buffer)
+        write(buffer)
         return buffer.getvalue()
     if isinstance(output, (str, os.PathLike)):
-        path = Path(output)
-        temporary = path.with_name(f".{path.name}.partial")
-        with temporary.open("wb") as handle:
-            WRITERS[format](dataset, handle)
-        os.replace(temporary, path)
+        with atomic_output(Path(output)) as handle:
+            write(handle)
     else:
-        WRITERS[format](dataset, output)
+        write(output)
     return None
