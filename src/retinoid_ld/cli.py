@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "export",
     "info",
     "imports",
+    "reason",
     "plot",
     "report",
 )
