@@ -888,7 +888,8 @@ class Site:
     def figure(self, image: str, here: str, caption: str) -> str:
         source = esc(relative(here, image))
         return (
-            f'<figure><a href="{source}"><img src="{source}" alt="{esc(caption)}"></a>'
+            f'<figure><div class="figure-scroll"><a href="{source}">'
+            f'<img src="{source}" alt="{esc(caption)}"></a></div>'
             f"<figcaption>{esc(caption)} (SVG drawn from the store; select it to open it "
             "full size)</figcaption></figure>"
         )
