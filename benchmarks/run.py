@@ -486,20 +486,24 @@ def _cell(entry: dict[str, Any] | None, *, memory: bool = False) -> str:
     return f"error: {entry.get('error', '')[:80]}"
 
 
+def _times(factor: float) -> str:
+    return f"{factor:,.0f}×" if factor >= 10 else f"{factor:.1f}×"
+
+
 def _ratio(project: dict[str, Any] | None, baseline: dict[str, Any] | None) -> str:
-    """project/baseline, with the speed-up; a lower bound when the baseline did not finish."""
+    """project/baseline, with the speed-up; a bound when the baseline did not finish."""
     if not project or project.get("status") != "ok" or not project.get("seconds"):
         return "-"
     p = project["seconds"]
     if baseline and baseline.get("status") == "ok" and baseline.get("seconds"):
         b = baseline["seconds"]
         return (
-            f"{p / b:.3g} ({b / p:,.0f}× faster)"
+            f"{p / b:.3g} ({_times(b / p)} faster)"
             if b >= p
-            else f"{p / b:.3g} ({p / b:.1f}× slower)"
+            else f"{p / b:.3g} ({_times(p / b)} slower)"
         )
     if baseline and baseline.get("status") == "timeout" and baseline.get("bound"):
-        return f"< {p / baseline['bound']:.3g} (> {baseline['bound'] / p:,.0f}× faster)"
+        return f"< {p / baseline['bound']:.3g} (> {_times(baseline['bound'] / p)} faster)"
     return "-"
 
 
