@@ -17,6 +17,7 @@ through the named node that refers to them (``rld:regimen-x rld:dose [ ... ]``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ PREFIX_LINE = re.compile(
     r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", flags=re.IGNORECASE
 )
 # A term at the start of a line: an IRI in angle brackets or a prefixed name.
+JSON_ID = re.compile(r'"@id"\s*:\s*"([^"]+)"')
 LEADING_TERM = re.compile(r"^\s*(<[^>\s]*>|[A-Za-z][\w.-]*:[^\s;,()\[\]]*|:[^\s;,()\[\]]*)")
 
 
@@ -57,6 +59,9 @@ class FileIndex:
         self._index()
 
     def _index(self) -> None:
+        if self.path.suffix.lower() in (".jsonld", ".json"):
+            self._index_json_ld()
+            return
         statement_open = False
         for number, line in enumerate(self.lines, start=1):
             stripped = line.strip()
@@ -74,9 +79,32 @@ class FileIndex:
             code = stripped.split(" #", 1)[0].rstrip()
             statement_open = not code.endswith(".")
 
+    def _index_json_ld(self) -> None:
+        """JSON-LD: prefixes from the top-level ``@context``; a node where its ``@id`` opens
+        an object with more keys (a reference such as ``{"@id": "rld:x"}`` has none)."""
+        try:
+            document = json.loads("\n".join(self.lines))
+        except ValueError:
+            document = None
+        contexts = document.get("@context", []) if isinstance(document, dict) else []
+        for context in contexts if isinstance(contexts, list) else [contexts]:
+            if isinstance(context, dict):
+                for key, value in context.items():
+                    if isinstance(value, str) and not key.startswith("@"):
+                        self.prefixes[key] = value
+        for number, line in enumerate(self.lines, start=1):
+            match = JSON_ID.search(line)
+            if not match:
+                continue
+            rest = line[match.end() :].strip()
+            following = next((x.strip() for x in self.lines[number:] if x.strip()), "")
+            if rest.startswith(",") or not following.startswith("}"):
+                self.subjects.setdefault(match.group(1), number)
+
     def spellings(self, iri: str) -> list[str]:
         """How this file could write the IRI: in full, or as prefix:local."""
-        forms = [f"<{iri}>"]
+        json_ld = self.path.suffix.lower() in (".jsonld", ".json")
+        forms = [iri if json_ld else f"<{iri}>"]
         for prefix, namespace in self.prefixes.items():
             if namespace and iri.startswith(namespace):
                 forms.append(f"{prefix}:{iri[len(namespace) :]}")
@@ -91,10 +119,7 @@ class FileIndex:
         return self._first_mention(iri, forms)
 
     def _first_mention(self, iri: str, forms: list[str]) -> int | None:
-        patterns = [re.escape(iri)] + [
-            re.escape(f) + r"(?![\w:-])" if not f.startswith("<") else re.escape(f)
-            for f in forms[1:]
-        ]
+        patterns = [re.escape(f) + r"(?![\w:/#.-])" for f in (iri, *forms[1:])]
         mention = re.compile(r"(?<![\w:/#-])(?:" + "|".join(patterns) + ")")
         for number, line in enumerate(self.lines, start=1):
             if line.lstrip().startswith(("@prefix", "PREFIX", "#")):

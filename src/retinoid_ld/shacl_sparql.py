@@ -204,11 +204,16 @@ class ShapeCompiler:
     def __init__(self, graph: rdflib.Graph) -> None:
         self.graph = graph
         self._fresh = itertools.count(1)
+        self._lookups: dict[tuple, list] = {}
+        self._violations: dict[rdflib.term.Node, str] = {}
 
     # -- reading the shapes graph ------------------------------------------------
 
     def _objects(self, subject: rdflib.term.Node, predicate: rdflib.URIRef) -> list:
-        return sorted(self.graph.objects(subject, predicate), key=str)
+        key = (subject, predicate)
+        if key not in self._lookups:
+            self._lookups[key] = sorted(self.graph.objects(subject, predicate), key=str)
+        return self._lookups[key]
 
     def _one(self, subject: rdflib.term.Node, predicate: rdflib.URIRef):
         values = self._objects(subject, predicate)
@@ -594,7 +599,21 @@ class ShapeCompiler:
     # -- nested conformance ------------------------------------------------------------
 
     def violates(self, shape: rdflib.term.Node, v: str, stack: tuple = ()) -> str:
-        """A boolean expression, never an error, that is true iff node ``v`` violates ``shape``."""
+        """A boolean expression, never an error, that is true iff node ``v`` violates ``shape``.
+
+        The expression of a shape is built once, for a placeholder variable, and reused:
+        its inner variables are fresh and only ever appear inside its own ``EXISTS``
+        scopes, so two uses of it can never capture each other's variables.
+        """
+        if shape in stack:
+            raise UnsupportedShapeError(
+                f"shape {shape} refers to itself; recursive shapes are not compiled"
+            )
+        if shape not in self._violations:
+            self._violations[shape] = self._violates(shape, "?__focus", stack)
+        return self._violations[shape].replace("?__focus", v)
+
+    def _violates(self, shape: rdflib.term.Node, v: str, stack: tuple) -> str:
         if shape in stack:
             raise UnsupportedShapeError(
                 f"shape {shape} refers to itself; recursive shapes are not compiled"
