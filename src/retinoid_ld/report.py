@@ -127,8 +127,12 @@ class ReportData:
             store, f"SELECT ?s ?p ?o WHERE {{ GRAPH <{GRAPH_DATA}> {{ ?s ?p ?o }} }}"
         ):
             self.triples.setdefault(_key(row["s"]), []).append((row["p"].value, row["o"]))
-        for values in self.triples.values():
+        self.incoming: dict[tuple[str, str], list[str]] = {}
+        for subject, values in self.triples.items():
             values.sort(key=lambda pair: (pair[0], str(pair[1])))
+            for predicate, value in values:
+                if not isinstance(value, ox.Literal):
+                    self.incoming.setdefault((predicate, _key(value)), []).append(subject)
         self.types: dict[str, set[str]] = {
             subject: {o.value for p, o in values if p == RDF_TYPE and isinstance(o, ox.NamedNode)}
             for subject, values in self.triples.items()
@@ -186,11 +190,8 @@ class ReportData:
         return sorted(s for s, types in self.types.items() if types & wanted)
 
     def subjects(self, predicate: str, value: str) -> list[str]:
-        return sorted(
-            s
-            for s, values in self.triples.items()
-            if any(p == predicate and _key(o) == value for p, o in values)
-        )
+        """The subjects with ``predicate`` pointing at ``value`` (an IRI or ``_:`` key)."""
+        return sorted(set(self.incoming.get((predicate, value), ())))
 
     def label(self, iri: str) -> str:
         return self.labels.get(iri) or curie(iri)
@@ -253,6 +254,12 @@ class Site:
                 self.page_of.setdefault(item, path)
         self.mechanism_figures: dict[str, str] = {}
 
+    @staticmethod
+    def _among(ordered: list[str], members: Iterable[str]) -> list[str]:
+        """The ``members`` in the order of ``ordered``."""
+        wanted = set(members)
+        return [item for item in ordered if item in wanted]
+
     # ordering -------------------------------------------------------------
     def _by_label(self, iri: str) -> tuple[str, str]:
         return (self.data.label(iri).casefold(), iri)
@@ -261,11 +268,11 @@ class Site:
         return (self.data.text(iri, R("year")) or "", self.data.label(iri).casefold(), iri)
 
     def _unique_slug(self, folder: str, iri: str) -> str:
-        used = self.used_slugs.setdefault(folder, set())
+        used = self.used_slugs.setdefault(folder, set())  # casefolded: some file systems are
         name = slug(iri)
-        if name.casefold() in {u.casefold() for u in used}:  # case-insensitive file systems
+        if name.casefold() in used:
             name = f"{name}-{hashlib.sha256(iri.encode()).hexdigest()[:10]}"
-        used.add(name)
+        used.add(name.casefold())
         return name
 
     # html pieces ------------------------------------------------------------
@@ -747,7 +754,7 @@ class Site:
             ]
         }
         rows += self.remaining(study, path, known)
-        findings = [f for f in self.findings if study in d.iris(f, R("study"))]
+        findings = self._among(self.findings, d.subjects(R("study"), study))
         body = "\n".join(
             [
                 f"<h1>{esc(d.label(study))}</h1>",
@@ -776,10 +783,10 @@ class Site:
         rows += self.remaining(
             document, path, {DCTERMS_TITLE, R("publisher"), R("year"), R("fileName")}
         )
-        findings = [f for f in self.findings if document in d.iris(f, R("sourceDocument"))]
-        studies = [s for s in self.studies if document in d.iris(s, R("describedIn"))]
-        gaps = [g for g in self.gaps if document in d.iris(g, R("sourceDocument"))]
-        chains = [c for c in self.chains if document in d.iris(c, R("sourceDocument"))]
+        findings = self._among(self.findings, d.subjects(R("sourceDocument"), document))
+        studies = self._among(self.studies, d.subjects(R("describedIn"), document))
+        gaps = self._among(self.gaps, d.subjects(R("sourceDocument"), document))
+        chains = self._among(self.chains, d.subjects(R("sourceDocument"), document))
         body = "\n".join(
             [
                 f"<h1>{esc(d.label(document))}</h1>",
@@ -897,13 +904,13 @@ class Site:
     def drug_page(self, drug: str) -> None:
         d = self.data
         path = self.drug_pages[drug]
-        findings = [f for f in self.findings if drug in d.iris(f, R("drug"))]
+        findings = self._among(self.findings, d.subjects(R("drug"), drug))
         effects = [f for f in findings if R("DrugEffectFinding") in d.types.get(f, set())]
         findings = sorted(
             findings, key=lambda f: (d.label((d.iris(f, R("target")) or [""])[0]).casefold(), f)
         )
-        gaps = [g for g in self.gaps if drug in d.iris(g, R("drug"))]
-        chains = [c for c in self.chains if drug in d.iris(c, R("drug"))]
+        gaps = self._among(self.gaps, d.subjects(R("drug"), drug))
+        chains = self._among(self.chains, d.subjects(R("drug"), drug))
         forward = {
             R("convertedTo"): "is converted to",
             R("hasActiveMetabolite"): "has the active metabolite",
@@ -965,11 +972,11 @@ class Site:
     def target_page(self, target: str) -> None:
         d = self.data
         path = self.target_pages[target]
-        findings = [f for f in self.findings if target in d.iris(f, R("target"))]
+        findings = self._among(self.findings, d.subjects(R("target"), target))
         findings = sorted(
             findings, key=lambda f: (d.label((d.iris(f, R("drug")) or [""])[0]).casefold(), f)
         )
-        gaps = [g for g in self.gaps if target in d.iris(g, R("target"))]
+        gaps = self._among(self.gaps, d.subjects(R("target"), target))
         turtle = path[:-5] + ".ttl"
         rows = [("Identifier", self.term(target, path))]
         body = "\n".join(
@@ -1046,7 +1053,7 @@ class Site:
 
         def count_of(kind: str) -> Callable[[str], str]:
             def note(iri: str) -> str:
-                n = sum(1 for f in self.findings if iri in d.iris(f, R(kind)))
+                n = len(self._among(self.findings, d.subjects(R(kind), iri)))
                 return f" <small>{n} finding{'s' if n != 1 else ''}</small>"
 
             return note
