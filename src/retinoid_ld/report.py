@@ -268,7 +268,7 @@ class Site:
         return (self.data.text(iri, R("year")) or "", self.data.label(iri).casefold(), iri)
 
     def _unique_slug(self, folder: str, iri: str) -> str:
-        used = self.used_slugs.setdefault(folder, set())  # casefolded: some file systems are
+        used = self.used_slugs.setdefault(folder, set())  # casefolded: file systems may ignore case
         name = slug(iri)
         if name.casefold() in used:
             name = f"{name}-{hashlib.sha256(iri.encode()).hexdigest()[:10]}"
