@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from retinoid_ld.commands.common import add_limits, add_result_format, add_store, new_command
+from retinoid_ld.commands.remote_options import add_endpoint_options, endpoint_from_args
 from retinoid_ld.errors import InputError
 from retinoid_ld.formatting import write_result
 from retinoid_ld.saved_queries import (
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_store(parser)
     add_result_format(parser)
     add_limits(parser)
+    add_endpoint_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -84,6 +86,15 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("no query name given", hint="run 'retinoid-ld query --list' to see them")
     if args.show:
         sys.stdout.write(get_saved_query(args.name).text)
+        return 0
+    endpoint = endpoint_from_args(args)
+    if endpoint is not None:  # a remote SPARQL endpoint instead of the embedded store
+        from retinoid_ld.remote import run_saved_query_remote
+
+        result = run_saved_query_remote(
+            args.name, endpoint, params=parse_params(args.param), limit=args.limit
+        )
+        write_result(result, args.format, out=sys.stdout, err=sys.stderr)
         return 0
     result = run_saved_query(
         args.name,

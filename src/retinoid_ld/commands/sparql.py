@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from retinoid_ld.commands.common import add_limits, add_result_format, add_store, new_command
+from retinoid_ld.commands.remote_options import add_endpoint_options, endpoint_from_args
 from retinoid_ld.errors import InputError
 from retinoid_ld.formatting import write_result
 from retinoid_ld.query import run_sparql
@@ -28,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_store(parser)
     add_result_format(parser)
     add_limits(parser)
+    add_endpoint_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -51,6 +53,13 @@ def run(args: argparse.Namespace) -> int:
     text = read_query_text(args)
     if not text.strip():
         raise InputError("the query is empty")
+    endpoint = endpoint_from_args(args)
+    if endpoint is not None:  # a remote SPARQL endpoint instead of the embedded store
+        from retinoid_ld.remote import run_sparql_remote
+
+        result = run_sparql_remote(text, endpoint, limit=args.limit, with_labels=True)
+        write_result(result, args.format, out=sys.stdout, err=sys.stderr)
+        return 0
     result = run_sparql(
         text, store=args.store, limit=args.limit, timeout=args.timeout, with_labels=True
     )
