@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "sparql",
     "export",
     "info",
+    "serve",
+    "push",
     "imports",
     "reason",
     "plot",
