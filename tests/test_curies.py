@@ -37,6 +37,7 @@ def _report(found: list[CurieProblem]) -> str:
     return f"{len(found)} problems:\n" + "\n".join(str(p) for p in found)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", RULES)
 def test_rule_holds_for_every_project_file(problems, rule):
     found = [p for p in problems if p.rule == rule]

@@ -286,9 +286,17 @@ def test_gzipped_table_as_a_source(tmp_path: Path):
 # ---------------------------------------------------------------------------
 
 
-@needs_tables
-def test_regeneration_reproduces_the_committed_modules_byte_for_byte():
-    modules = generate_imports(tables=TermTables(TERM_TABLES))
+@pytest.fixture(scope="module")
+def shared_tables() -> TermTables:
+    """The shared term tables, parsed once for the tests of this module."""
+    if not TERM_TABLES.is_dir():
+        pytest.skip(f"the OBO term tables are not at {TERM_TABLES}")
+    return TermTables(TERM_TABLES)
+
+
+@pytest.mark.slow
+def test_regeneration_reproduces_the_committed_modules_byte_for_byte(shared_tables):
+    modules = generate_imports(tables=shared_tables)
     folder = resources.ontology_dir() / "imports"
     assert sorted(p.name for p in modules) == sorted(
         [CATALOG] + [p.name for p in folder.glob("*_import.ttl")]
@@ -297,10 +305,11 @@ def test_regeneration_reproduces_the_committed_modules_byte_for_byte():
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.name} is stale: run 'retinoid-ld imports refresh' and commit it"
         )
-    assert check_imports(tables=TermTables(TERM_TABLES)) == []
+    assert check_imports(tables=shared_tables) == []
 
 
 @needs_tables
+@pytest.mark.slow
 def test_imports_check_command_says_up_to_date(run_cli):
     code, out, _ = run_cli("imports", "check", "--term-tables", TERM_TABLES)
     assert (code, out) == (0, "import modules are up to date\n")
@@ -368,10 +377,8 @@ def test_hierarchy_queries_work_offline_on_the_built_store(built_store):
     ]
 
 
-def test_modules_folder_can_be_copied_and_checked(tmp_path: Path):
+def test_modules_folder_can_be_copied_and_checked(tmp_path: Path, shared_tables):
     """check_imports works on any folder (what CI does on a fresh checkout)."""
-    if not TERM_TABLES.is_dir():
-        pytest.skip(f"the OBO term tables are not at {TERM_TABLES}")
     copy = tmp_path / "ontology"
     shutil.copytree(resources.ontology_dir(), copy)
-    assert check_imports(imports_dir=copy / "imports", tables=TermTables(TERM_TABLES)) == []
+    assert check_imports(imports_dir=copy / "imports", tables=shared_tables) == []
