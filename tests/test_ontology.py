@@ -110,6 +110,16 @@ def test_every_entity_the_edit_file_uses_is_declared(edit):
     assert used - declared == set()
 
 
+def test_every_predicate_of_the_release_is_declared():
+    """With the curated data merged, every property used still has a declared kind."""
+    graph = merged_ontology_graph(include_data=True)
+    kinds = (OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty)
+    declared = {s for kind in kinds for s in graph.subjects(RDF.type, kind)}
+    builtin = (str(RDF), str(RDFS), str(OWL))
+    used = {p for p in graph.predicates() if not str(p).startswith(builtin)}
+    assert used - declared == set(), "declare these in ontology/retinoid-ld-edit.ttl"
+
+
 FINDING_SLOTS = {
     # slot: (kind, range or None)
     "drug": (OWL.ObjectProperty, None),
