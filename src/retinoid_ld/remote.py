@@ -57,6 +57,7 @@ __all__ = [
     "RemoteEndpoint",
     "normalise_result",
     "push_store",
+    "recovery_advice",
     "run_saved_query_remote",
     "run_sparql_remote",
     "upload_graph_for",
@@ -130,7 +131,7 @@ class _RestartableBody:
     afresh each time makes that work.
     """
 
-    def __init__(self, data: bytes, progress: Progress | None, *, block: int = 1 << 20):
+    def __init__(self, data: bytes, progress: Progress | None, *, block: int = 1 << 16):
         self.data = data
         self.progress = progress
         self.block = block
@@ -141,7 +142,7 @@ class _RestartableBody:
             yield self.data[start : start + self.block]
             if self.progress:
                 sent = min(start + self.block, total)
-                self.progress(f"uploading: {sent / 1e6:.1f} of {total / 1e6:.1f} MB")
+                self.progress(f"uploading: {sent / 1e6:.2f} of {total / 1e6:.2f} MB")
 
 
 class _Solution:
@@ -242,6 +243,7 @@ class RemoteEndpoint:
         self.on_warning = on_warning
         self.server: str | None = None  # the Server header, once seen
         self._warned = False
+        self._verified: set[str] = set()  # URLs where the credentials were accepted
         self._opener = self._build_opener()
 
     def __repr__(self) -> str:
@@ -251,12 +253,14 @@ class RemoteEndpoint:
 
     def _build_opener(self) -> urllib.request.OpenerDirector:
         handlers: list[urllib.request.BaseHandler] = []
+        self._digest: urllib.request.HTTPDigestAuthHandler | None = None
         if self.user and self.auth == "digest":
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             urls = {self.query_url, self.update_url, self.graph_store_url}
             for url in {_base(u) for u in urls if u}:
                 manager.add_password(None, url, self.user, self.password)
-            handlers.append(urllib.request.HTTPDigestAuthHandler(manager))
+            self._digest = urllib.request.HTTPDigestAuthHandler(manager)
+            handlers.append(self._digest)
         return urllib.request.build_opener(*handlers)
 
     def _basic_header(self) -> dict[str, str]:
@@ -264,6 +268,59 @@ class RemoteEndpoint:
             token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
             return {"Authorization": f"Basic {token}"}
         return {}
+
+    def _authorization(self, url: str, method: str) -> dict[str, str]:
+        """Headers that authenticate a request with a body before it is sent.
+
+        Digest authentication answers a challenge, and urllib meets the challenge
+        only after sending the whole body once; Virtuoso answers 401 and closes the
+        connection before reading a large body (a broken pipe). So a body-less GET
+        fetches a fresh challenge first, and the request carries its answer.
+        """
+        if not self.user:
+            return {}
+        plain = urllib.request.build_opener()
+        if self.auth == "basic" or self._digest is None:
+            self._check_credentials(plain, url, self._basic_header())
+            return self._basic_header()
+        try:
+            with plain.open(urllib.request.Request(url, method="GET"), timeout=self.timeout):
+                return {}  # no authentication asked for here
+        except urllib.error.HTTPError as error:
+            challenge = error.headers.get("WWW-Authenticate", "") if error.headers else ""
+            error.close()
+            if error.code != 401 or not challenge.lower().startswith("digest "):
+                return {}
+        fields = urllib.request.parse_keqv_list(
+            [item for item in urllib.request.parse_http_list(challenge[7:]) if item]
+        )
+
+        def answer(for_method: str) -> dict[str, str]:
+            assert self._digest is not None
+            request = urllib.request.Request(url, method=for_method)
+            value = self._digest.get_authorization(request, fields)
+            return {"Authorization": f"Digest {value}"} if value else {}
+
+        self._check_credentials(plain, url, answer("GET"))
+        return answer(method)
+
+    def _check_credentials(
+        self, opener: urllib.request.OpenerDirector, url: str, headers: dict[str, str]
+    ) -> None:
+        """A body-less GET with the credentials: a refusal is then a clear 401 here,
+        not a broken pipe while a large body is being sent (once per URL)."""
+        if url in self._verified:
+            return
+        try:
+            with opener.open(
+                urllib.request.Request(url, method="GET", headers=headers), timeout=self.timeout
+            ):
+                pass
+        except urllib.error.HTTPError as error:
+            error.close()
+            if error.code == 401:
+                raise
+        self._verified.add(url)
 
     def _note_server(self, headers: object) -> None:
         server = getattr(headers, "get", lambda _k, _d=None: None)("Server")
@@ -405,10 +462,17 @@ class RemoteEndpoint:
         if form in ("SELECT", "ASK"):
             result = self._parse_json(body)
         else:
+            # pyoxigraph keeps lexical forms as sent (rdflib's parser rewrites some).
             graph = rdflib.Graph()
             try:
-                graph.parse(data=body, format="turtle")
-            except Exception as error:  # rdflib raises many types for bad input
+                for triple in ox.parse(body, format=ox.RdfFormat.TURTLE):
+                    graph.add(
+                        tuple(
+                            to_rdflib_term(t)
+                            for t in (triple.subject, triple.predicate, triple.object)
+                        )
+                    )
+            except (SyntaxError, ValueError) as error:
                 raise RemoteError(
                     f"the answer from {self.query_url} is not valid Turtle: {error}",
                     hint="the server may have cut the answer short (a timeout?)",
@@ -531,6 +595,8 @@ class RemoteEndpoint:
         form = query_form(text)
         wrapper = self._wrapper(self.update_url, text, form)
         with self._errors("update", self.update_url):
+            for name, value in self._authorization(self.update_url, "POST").items():
+                wrapper.addCustomHttpHeader(name, value)
             response = wrapper.query().response
             response.read()
             self._note_server(response.headers)
@@ -547,22 +613,20 @@ class RemoteEndpoint:
         iri = validate_iri(graph, what="graph")
         separator = "&" if "?" in self.graph_store_url else "?"
         url = f"{self.graph_store_url}{separator}{urllib.parse.urlencode({'graph': iri})}"
-        request = urllib.request.Request(
-            url,
-            data=_RestartableBody(data, progress),  # type: ignore[arg-type]
-            method="PUT",
-            headers={
-                "Content-Type": "application/n-triples",
-                "Content-Length": str(len(data)),
-                **self._basic_header(),
-            },
-        )
-        with (
-            self._errors("upload", self.graph_store_url),
-            self._opener.open(request, timeout=self.timeout) as response,
-        ):
-            response.read()
-            self._note_server(response.headers)
+        with self._errors("upload", self.graph_store_url):
+            request = urllib.request.Request(
+                url,
+                data=_RestartableBody(data, progress),  # type: ignore[arg-type]
+                method="PUT",
+                headers={
+                    "Content-Type": "application/n-triples",
+                    "Content-Length": str(len(data)),
+                    **self._authorization(url, "PUT"),
+                },
+            )
+            with self._opener.open(request, timeout=self.timeout) as response:
+                response.read()
+                self._note_server(response.headers)
 
 
 def _is_valid_iri(iri: str) -> bool:
@@ -705,7 +769,7 @@ def _bnode_groups(triples: list[ox.Triple]) -> list[list[ox.Triple]]:
 
 
 def insert_data_chunks(
-    triples: list[ox.Triple], *, size: int, blank_node_size: int = 200
+    triples: list[ox.Triple], *, size: int, blank_node_size: int = 100
 ) -> list[tuple[str, bool]]:
     """N-Triples chunks for INSERT updates, each with whether it holds blank nodes.
 
@@ -753,13 +817,48 @@ def insert_update(graph: str, ntriples: str, *, has_blank_nodes: bool) -> str:
     return f"INSERT DATA {{ GRAPH <{iri}> {{\n{ntriples}}} }}"
 
 
-def _recovery(endpoint: RemoteEndpoint, graph: str) -> str:
+def recovery_advice(endpoint: RemoteEndpoint, graph: str) -> str:
+    """What to do after a push stopped before its end (printed on failure or Ctrl-C)."""
     temporary = upload_graph_for(graph)
     return (
-        f"the graph <{graph}> still holds its previous content; rerun the same "
-        f"'retinoid-ld push' to finish, and to clean up by hand run on "
-        f"{endpoint.update_url or endpoint.query_url}: DROP SILENT GRAPH <{temporary}>"
+        f"<{graph}> keeps its previous content unless the final MOVE ran (then it holds the "
+        f"new one); run the same 'retinoid-ld push' again to finish. A partial upload may "
+        f"remain in <{temporary}>: the next push replaces it, or remove it with the update "
+        f"'DROP SILENT GRAPH <{temporary}>' on {endpoint.update_url or endpoint.query_url}"
     )
+
+
+def _upload(
+    endpoint: RemoteEndpoint,
+    triples: list[ox.Triple],
+    temporary: str,
+    *,
+    method: str,
+    chunk_size: int,
+    say: Progress,
+) -> str:
+    """Replace ``temporary`` with ``triples``; returns the method used."""
+    if method in ("auto", "graph-store") and endpoint.graph_store_url:
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        try:
+            endpoint.put_graph(temporary, data, progress=say)
+            return "graph-store"
+        except RemoteError as error:
+            unsupported = any(f"HTTP {code}" in error.message for code in (404, 405, 415, 501))
+            if method == "graph-store" or not unsupported:
+                raise
+            say(f"the Graph Store upload was not accepted ({error.message}); using INSERT DATA")
+    elif method == "graph-store":
+        raise RemoteError(
+            f"no Graph Store endpoint is known for {endpoint.query_url}",
+            hint="give --graph-store URL, or use --method insert-data",
+        )
+    endpoint.update(f"DROP SILENT GRAPH <{temporary}>")
+    chunks = insert_data_chunks(triples, size=chunk_size)
+    for number, (chunk, has_blank_nodes) in enumerate(chunks, start=1):
+        endpoint.update(insert_update(temporary, chunk, has_blank_nodes=has_blank_nodes))
+        say(f"inserted chunk {number} of {len(chunks)}")
+    return "insert-data"
 
 
 def push_store(
@@ -768,7 +867,7 @@ def push_store(
     *,
     graph: str = DEFAULT_GRAPH,
     method: str = "auto",
-    chunk_size: int = 2000,
+    chunk_size: int = 500,
     progress: Progress | None = None,
 ) -> PushResult:
     """Replace ``graph`` on ``endpoint`` with the built store's triples, then verify the count.
@@ -777,8 +876,10 @@ def push_store(
     ``DROP SILENT GRAPH`` then chunked ``INSERT DATA``), counted there, and moved
     onto ``graph`` with one ``MOVE`` update, which Oxigraph applies as a single
     transaction. An interrupted push therefore leaves ``graph`` as it was (at worst
-    a leftover temporary graph, which the next push replaces); a second push of
-    the same store gives the same graph.
+    a leftover temporary graph, which the next push replaces; see
+    :func:`recovery_advice`); a second push of the same store gives the same graph.
+    Two pushes to one graph at the same time are not supported: the counts before
+    and after the ``MOVE`` detect the interference and the push fails.
     """
     if method not in PUSH_METHODS:
         raise InputError(f"--method {method!r}: use one of {', '.join(PUSH_METHODS)}")
@@ -793,41 +894,32 @@ def push_store(
     endpoint._discover()
     say(f"pushing {expected} triples to <{target}> at {endpoint.query_url}")
 
-    used = method
-    if method in ("auto", "graph-store") and endpoint.graph_store_url:
-        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    # A request the server received from an interrupted earlier push may still be
+    # writing into the temporary graph; the count shows it, and one retry outlasts it.
+    for attempt in (1, 2):
         try:
-            endpoint.put_graph(temporary, data, progress=progress)
-            used = "graph-store"
+            used = _upload(
+                endpoint, triples, temporary, method=method, chunk_size=chunk_size, say=say
+            )
         except RemoteError as error:
-            unsupported = any(f"HTTP {code}" in error.message for code in (404, 405, 415, 501))
-            if method == "graph-store" or not unsupported:
-                raise RemoteError(error.message, hint=error.hint) from None
-            say(f"the Graph Store upload was not accepted ({error.message}); using INSERT DATA")
-            used = "insert-data"
-    elif method == "graph-store":
-        raise RemoteError(
-            f"no Graph Store endpoint is known for {endpoint.query_url}",
-            hint="give --graph-store URL, or use --method insert-data",
-        )
+            raise RemoteError(
+                f"{error.message}; <{target}> was not changed",
+                hint=f"{error.hint}. Afterwards: {recovery_advice(endpoint, target)}",
+            ) from None
+        uploaded = endpoint.count_triples(temporary)
+        if uploaded == expected:
+            break
+        if attempt == 1:
+            say(f"the upload holds {uploaded} triples, not {expected}; uploading again")
+            time.sleep(1)
     else:
-        used = "insert-data"
-    if used == "insert-data":
-        endpoint.update(f"DROP SILENT GRAPH <{temporary}>")
-        chunks = insert_data_chunks(triples, size=chunk_size)
-        for number, (chunk, has_blank_nodes) in enumerate(chunks, start=1):
-            endpoint.update(insert_update(temporary, chunk, has_blank_nodes=has_blank_nodes))
-            say(f"inserted chunk {number} of {len(chunks)}")
-
-    uploaded = endpoint.count_triples(temporary)
-    if uploaded != expected:
         with contextlib.suppress(RemoteError):
             endpoint.update(f"DROP SILENT GRAPH <{temporary}>")
         raise RemoteError(
             f"the upload holds {uploaded} triples, not the {expected} pushed; "
             f"<{target}> was not changed",
-            hint="the server may merge or drop some literals, or another push ran at the "
-            "same time; look at the server's log and push again",
+            hint="the server may merge or drop some literals, or another push to the same "
+            "graph ran at the same time; look at the server's log and push again",
         )
     say(f"replacing <{target}> with the {expected} uploaded triples")
     try:
@@ -835,13 +927,14 @@ def push_store(
     except RemoteError as error:
         raise RemoteError(
             f"replacing <{target}> failed: {error.message}",
-            hint="if the MOVE did not run, " + _recovery(endpoint, target),
+            hint=recovery_advice(endpoint, target),
         ) from None
     stored = endpoint.count_triples(target)
     if stored != expected:
         raise RemoteError(
             f"after the push <{target}> holds {stored} triples, not {expected}",
-            hint="another client may have written to the graph at the same time; push again",
+            hint="another client wrote to the graph at the same time; push again "
+            "(and do not run two pushes to one graph at once)",
         )
     return PushResult(
         endpoint=endpoint.query_url,

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from retinoid_ld.commands.common import add_store, new_command
+from retinoid_ld.commands.common import add_store, log, new_command
 from retinoid_ld.commands.remote_options import add_endpoint_options, endpoint_from_args
 from retinoid_ld.progress import step_reporter
-from retinoid_ld.remote import DEFAULT_GRAPH, PUSH_METHODS, push_store, upload_graph_for
+from retinoid_ld.remote import (
+    DEFAULT_GRAPH,
+    PUSH_METHODS,
+    push_store,
+    recovery_advice,
+    upload_graph_for,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,6 +78,10 @@ def run(args: argparse.Namespace) -> int:
         result = push_store(
             args.store, endpoint, graph=args.graph, method=args.method, progress=progress
         )
+    except KeyboardInterrupt:
+        progress.close()  # type: ignore[attr-defined]
+        log(f"push interrupted: {recovery_advice(endpoint, args.graph)}")
+        raise
     finally:
         progress.close()  # type: ignore[attr-defined]
     print(
