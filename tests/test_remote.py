@@ -441,6 +441,34 @@ def test_every_saved_query_answers_the_same_on_virtuoso(virtuoso, built_store, n
     assert normalise_result(remote) == normalise_result(local)
 
 
+# Each drug is bound in only one branch of the UNION inside the sub-SELECT. SPARQL joins
+# those rows with the parameters' values; Virtuoso joins a sub-SELECT's unbound
+# variables like SQL NULLs (never equal) and answers nothing unless the values are
+# bound inside the sub-SELECT too (which bind_by_values does).
+ONE_DRUG_PER_BRANCH = """
+PREFIX rld: <https://w3id.org/retinoid-ld/>
+SELECT ?drug_a ?drug_b ?finding ?kind WHERE {
+  { SELECT ?drug_a ?drug_b ?finding ?kind WHERE {
+      { ?finding rld:drug ?drug_a } UNION { ?finding rld:drug ?drug_b }
+      ?finding a rld:DrugEffectFinding .
+      BIND("finding" AS ?kind) } }
+}"""
+TWO_DRUGS = {
+    "drug_a": rdflib.URIRef("http://purl.obolibrary.org/obo/CHEBI_6067"),
+    "drug_b": rdflib.URIRef("https://w3id.org/retinoid-ld/acitretin"),
+}
+
+
+@needs_virtuoso
+@pytest.mark.server
+def test_parameters_bound_inside_sub_selects_answer_alike_on_virtuoso(virtuoso, built_store):
+    endpoint = RemoteEndpoint(virtuoso.query_url, graph=DEFAULT_GRAPH)
+    local = execute_on_store(open_store(built_store), ONE_DRUG_PER_BRANCH, substitutions=TWO_DRUGS)
+    remote = endpoint.query(ONE_DRUG_PER_BRANCH, substitutions=TWO_DRUGS)
+    assert len(local.rows) > 10
+    assert normalise_result(remote) == normalise_result(local)
+
+
 @needs_virtuoso
 @pytest.mark.server
 @pytest.mark.parametrize("value", HOSTILE_VALUES)
@@ -584,10 +612,23 @@ def test_values_block_rejects_unsafe_iris(iri):
             "CONSTRUCT { ?v ?p ?o } WHERE { ?v ?p ?o }",
             'CONSTRUCT { ?v ?p ?o } WHERE { VALUES (?v) { ("x") }\n ?v ?p ?o }',
         ),
-        # A sub-SELECT as the whole body is wrapped in its own group.
+        # A sub-SELECT as the whole body is wrapped in its own group, and its own WHERE
+        # group binds the parameter it projects.
         (
             "SELECT ?v WHERE { SELECT ?v WHERE { ?v ?p ?o } }",
-            'SELECT ?v WHERE { VALUES (?v) { ("x") } { SELECT ?v WHERE { ?v ?p ?o } } }',
+            'SELECT ?v WHERE { VALUES (?v) { ("x") } { SELECT ?v WHERE { VALUES (?v) { ("x") }\n'
+            " ?v ?p ?o } } }",
+        ),
+        # Nested groups that mention the parameter bind it first; others are left alone.
+        (
+            "SELECT * WHERE { { ?v ?p ?o } UNION { ?s ?p ?o } }",
+            'SELECT * WHERE { VALUES (?v) { ("x") }\n { VALUES (?v) { ("x") }\n ?v ?p ?o }'
+            " UNION { ?s ?p ?o } }",
+        ),
+        # A sub-SELECT that does not project the parameter has its own ?v.
+        (
+            "SELECT * WHERE { { SELECT ?s WHERE { ?v ?p ?s } } }",
+            'SELECT * WHERE { VALUES (?v) { ("x") }\n { SELECT ?s WHERE { ?v ?p ?s } } }',
         ),
     ],
 )
