@@ -119,6 +119,7 @@ def oxigraph(built_store: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @needs_oxigraph
 @pytest.mark.server
+@pytest.mark.slow
 def test_push_to_oxigraph_replaces_the_graph_and_is_idempotent(oxigraph, built_store, run_cli):
     base, _workdir = oxigraph
     expected = distinct_triple_count(built_store)
@@ -148,6 +149,7 @@ def test_writable_serve_never_changes_the_built_store(oxigraph, built_store):
 
 @needs_oxigraph
 @pytest.mark.server
+@pytest.mark.slow
 def test_push_with_insert_data_gives_the_same_graph(oxigraph, built_store):
     base, _workdir = oxigraph
     endpoint = RemoteEndpoint(f"{base}/query")

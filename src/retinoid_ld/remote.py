@@ -106,6 +106,31 @@ def _server_message(body: bytes, *, lines: int = 6, chars: int = 800) -> str:
     return message[:chars] + ("..." if len(message) > chars else "") or "(empty body)"
 
 
+# Server limits whose message alone does not say which setting to change.
+_SERVER_LIMITS = (
+    (
+        "estimated execution time",
+        "Virtuoso refuses queries whose estimated cost exceeds MaxQueryCostEstimationTime; "
+        "raise it in the [SPARQL] section of virtuoso.ini (0 turns the estimate off) and "
+        "restart Virtuoso",
+    ),
+    (
+        "SR353",
+        "Virtuoso sorts at most MaxSortedTopRows rows for ORDER BY with LIMIT/OFFSET; raise "
+        "it in the [Parameters] section of virtuoso.ini and restart Virtuoso",
+    ),
+    (
+        "SQ186",
+        "Virtuoso joins or groups on at most 20 variables at once; the query needs fewer "
+        "variables in one GROUP BY or join (for example, look labels up outside it)",
+    ),
+)
+
+
+def _known_server_limit(message: str) -> str | None:
+    return next((hint for marker, hint in _SERVER_LIMITS if marker in message), None)
+
+
 class _Wrapper(SPARQLWrapper):
     """SPARQLWrapper sending through our own opener.
 
@@ -396,6 +421,11 @@ class RemoteEndpoint:
                 f"{url} was not found (HTTP 404): {message}",
                 hint="check the endpoint URL (Oxigraph: /query, /update, /store; "
                 "Virtuoso: /sparql, /sparql-auth, /sparql-graph-crud-auth)",
+            )
+        known = _known_server_limit(message)
+        if known:
+            return RemoteError(
+                f"the server refused the {action} (HTTP {status}): {message}", hint=known
             )
         if 400 <= status < 500:
             return RemoteError(
