@@ -66,6 +66,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for action in parser._actions:
         if action.dest == "graph":
             action.help = f"the named graph to replace (default: {DEFAULT_GRAPH})"
+        elif action.dest == "endpoint":
+            action.help = (
+                "the server's SPARQL query endpoint; its update and Graph Store endpoints "
+                "are found from it (Oxigraph, Virtuoso) unless given below"
+            )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -61,6 +61,8 @@ def _announce(line: str) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.workdir and not args.writable:
         log("note: --workdir only matters with --writable; serving the store read-only")
+    if args.writable and args.allow_remote:
+        log("warning: a writable server open to the network: anyone who reaches it can change it")
     return serve(
         args.store,
         bind=args.bind,
