@@ -13,7 +13,7 @@ import pytest
 
 import retinoid_ld
 from retinoid_ld import resources
-from retinoid_ld.store import current_version
+from retinoid_ld.store import _prune, current_version, version_in_use
 
 EXTRA_FINDING = """\
 @prefix rld: <https://w3id.org/retinoid-ld/> .
@@ -118,3 +118,20 @@ def test_readers_never_see_a_mix_while_builds_swap(two_builds, tmp_path):
     assert builds >= 2
     assert len(answers) > builds
     assert set(map(int, answers)) <= {count_plain, count_extra}
+
+
+def test_pinned_version_survives_pruning_until_released(tmp_path):
+    store = tmp_path / "store"
+    plain = resources.data_files()
+    retinoid_ld.build_store(store, data_files=plain, validate=False)
+    with version_in_use(store) as pinned:
+        for _ in range(3):
+            retinoid_ld.build_store(store, data_files=plain, validate=False)
+        _prune(store, grace_seconds=0)
+        assert pinned.is_dir(), "a pinned version was pruned while in use"
+        assert current_version(store) != pinned
+    _prune(store, grace_seconds=0)
+    assert not pinned.exists()
+    remaining = [p for p in (store / "versions").iterdir() if not p.name.startswith(".")]
+    assert len(remaining) == 2
+    assert count_triples(store) > 0

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retinoid_ld.errors import RetinoidError, StoreError
-from retinoid_ld.store import current_version, resolve_store_path
+from retinoid_ld.store import current_version, resolve_store_path, version_in_use
 
 DEFAULT_BIND = "127.0.0.1:7878"
 DEFAULT_TIMEOUT = 30
@@ -238,7 +238,9 @@ def served_location(
             hint=f"run 'retinoid-ld build --store {root}' first",
         )
     if not writable:
-        yield version, f"store version {version.name} (read-only)"
+        # Pin the version so a rebuild while serving never prunes it from under the server.
+        with version_in_use(root) as pinned:
+            yield pinned, f"store version {pinned.name} (read-only)"
         return
     if workdir is None:
         temporary = Path(tempfile.mkdtemp(prefix="retinoid-ld-writable-"))
