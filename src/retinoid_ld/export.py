@@ -31,7 +31,6 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -45,10 +44,9 @@ from retinoid_ld.rdfstream import (
     ALL_PART_GRAPHS,
     METADATA_PART,
     PART_GRAPHS,
-    CanonicalBlankNodes,
+    SubjectOrder,
     graph_values,
     index_order_quads,
-    subject_groups,
     union_triples,
 )
 from retinoid_ld.store import BUILD_INFO, current_version, open_store, resolve_store_path
@@ -151,40 +149,39 @@ def write_rdf(
 ) -> None:
     """Write the parts of an open store (plus its metadata graph) as ``format`` to ``out``."""
     graphs = selected_graphs(parts)
-    blanks = CanonicalBlankNodes(store, graphs)
     drawing = bar is not None and bar.enabled
     advance: Callable[[int], None] | None = bar.advance if drawing else None
-    if format == "turtle":
-        from retinoid_ld.turtle import write_turtle
+    if format in ("turtle", "jsonld", "rdfxml"):
+        order = SubjectOrder(store, graphs)
+        if format == "turtle":
+            from retinoid_ld.turtle import write_turtle
 
-        write_turtle(subject_groups(store, graphs, blanks), blanks, out, advance=advance)
-    elif format == "jsonld":
-        from retinoid_ld.jsonld_context import write_jsonld
+            write_turtle(order.groups(), order.blanks, out, advance=advance)
+        elif format == "jsonld":
+            from retinoid_ld.jsonld_context import write_jsonld
 
-        write_jsonld(subject_groups(store, graphs, blanks), out, advance=advance)
+            write_jsonld(order.groups(), out, advance=advance)
+        else:
+            triples: Iterator = (
+                ox.Triple(subject, predicate, obj)
+                for subject, pairs in order.groups()
+                for predicate, obj in pairs
+            )
+            ox.serialize(
+                _counted(triples, bar) if drawing else triples,
+                out,
+                format=ox.RdfFormat.RDF_XML,
+                prefixes=_rdfxml_prefixes(store, graphs),
+            )
     elif format == "ntriples":
         ordered = sorted(graphs, key=lambda g: g != _NTRIPLES_FIRST)
-        triples: Iterator = union_triples(store, ordered, blanks)
+        triples = union_triples(store, ordered)
         ox.serialize(
             _counted(triples, bar) if drawing else triples, out, format=ox.RdfFormat.N_TRIPLES
         )
     elif format == "nquads":
-        quads: Iterator = chain.from_iterable(
-            index_order_quads(store, graph, blanks) for graph in graphs
-        )
+        quads: Iterator = index_order_quads(store, graphs)
         ox.serialize(_counted(quads, bar) if drawing else quads, out, format=ox.RdfFormat.N_QUADS)
-    elif format == "rdfxml":
-        triples = (
-            ox.Triple(subject, predicate, obj)
-            for subject, pairs in subject_groups(store, graphs, blanks)
-            for predicate, obj in pairs
-        )
-        ox.serialize(
-            _counted(triples, bar) if drawing else triples,
-            out,
-            format=ox.RdfFormat.RDF_XML,
-            prefixes=_rdfxml_prefixes(store, graphs),
-        )
     else:
         raise InputError(f"{format!r} is not an RDF export format", hint=", ".join(RDF_FORMATS))
 

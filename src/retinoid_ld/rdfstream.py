@@ -2,12 +2,12 @@
 
 Two orders, chosen per format:
 
-* **Subject order** (:func:`subject_groups`): subjects sorted by IRI, each with its
+* **Subject order** (:class:`SubjectOrder`): subjects sorted by IRI, each with its
   predicate-object pairs sorted. Turtle, RDF/XML and JSON-LD group statements by
   subject, and a sorted file diffs well between releases. It holds the sorted list of
   distinct subject IRIs in memory (roughly 100 bytes per subject), never the triples:
   each subject's statements are read from the store's SPOG index when it is written.
-* **Index order** (:func:`index_order_quads`): the order of Oxigraph's on-disk GSPO
+* **Index order** (:func:`index_order_quads`, :func:`union_triples`): the order of Oxigraph's on-disk GSPO
   index, which sorts terms by a hash of their text. It depends on the terms alone,
   not on load order or on the other statements, so it is deterministic for a given
   content and a new statement does not move the others. N-Triples and N-Quads stream
@@ -17,13 +17,14 @@ Two orders, chosen per format:
 Blank nodes get canonical labels (RDFC-1.0, ``_:c14n0``...). The build renames blank
 nodes per file, so their labels in the store change from build to build; canonical
 labels do not. RDFC-1.0 labels depend only on the quads that mention a blank node,
-so only those are loaded in memory (:class:`CanonicalBlankNodes`) and the labels are
-those of the whole dataset.
+so only those are held in memory (:class:`CanonicalBlankNodes`) and the labels are
+those of the whole dataset. The streaming formats collect them during their one pass
+and write them last; the subject-order formats find them first, by index lookups.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import groupby
 
 import pyoxigraph as ox
@@ -81,28 +82,49 @@ class CanonicalBlankNodes:
     curator's nested nodes); statements without blank nodes stay in the store.
     """
 
-    def __init__(self, store: ox.Store, graphs: Sequence[str]) -> None:
-        query = (
-            f"SELECT ?s ?p ?o ?g WHERE {{ VALUES ?g {{ {graph_values(graphs)} }} "
-            "GRAPH ?g { ?s ?p ?o } FILTER(isBlank(?s) || isBlank(?o)) }"
-        )
-        dataset = ox.Dataset(
-            ox.Quad(row["s"], row["p"], row["o"], row["g"]) for row in store.query(query)
-        )
+    def __init__(self, quads: Iterable[ox.Quad]) -> None:
+        dataset = ox.Dataset(quads)
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         pairs: dict[Subject, set[Pair]] = {}
-        quads: dict[str, list[ox.Quad]] = {}
+        by_graph: dict[str, list[ox.Quad]] = {}
         for quad in dataset:
             pairs.setdefault(quad.subject, set()).add((quad.predicate, quad.object))
-            quads.setdefault(quad.graph_name.value, []).append(quad)
+            by_graph.setdefault(quad.graph_name.value, []).append(quad)
         self._pairs = {s: sorted(p, key=pair_key) for s, p in pairs.items()}
-        self._quads = {g: sorted(q, key=str) for g, q in quads.items()}
+        self._quads = {g: sorted(q, key=str) for g, q in by_graph.items()}
         # How many distinct statements (graphs merged) have each blank node as object.
         self.references: dict[ox.BlankNode, int] = {}
         for subject_pairs in self._pairs.values():
             for _, obj in subject_pairs:
                 if isinstance(obj, ox.BlankNode):
                     self.references[obj] = self.references.get(obj, 0) + 1
+
+    @classmethod
+    def from_store(
+        cls,
+        store: ox.Store,
+        graphs: Sequence[str],
+        *,
+        blank_subjects: Mapping[str, Iterable[ox.BlankNode]] | None = None,
+    ) -> CanonicalBlankNodes:
+        """Find the statements with blank nodes of the graphs by point lookups.
+
+        ``blank_subjects`` (graph -> blank subjects) saves a scan when the caller has
+        listed the subjects already. Blank objects are found with a filtered scan in
+        Oxigraph; then each blank node's statements are looked up in the indexes.
+        """
+        found: set[ox.Quad] = set()
+        for graph in graphs:
+            name = ox.NamedNode(graph)
+            if blank_subjects is None:
+                subjects = _distinct(store, graph, "?x ?p ?o", blank_only=True)
+            else:
+                subjects = list(blank_subjects.get(graph, ()))
+            for node in subjects:
+                found.update(store.quads_for_pattern(node, None, None, name))
+            for node in _distinct(store, graph, "?s ?p ?x", blank_only=True):
+                found.update(store.quads_for_pattern(None, None, node, name))
+        return cls(found)
 
     def __len__(self) -> int:
         return sum(len(q) for q in self._quads.values())
@@ -150,69 +172,105 @@ class CanonicalBlankNodes:
         return once
 
 
-def sorted_subjects(store: ox.Store, graphs: Sequence[str]) -> list[str]:
-    """The distinct subject IRIs of the graphs, sorted (the one list held in memory)."""
-    query = (
-        f"SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {graph_values(graphs)} }} "
-        "GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s)) }"
-    )
-    return sorted(row["s"].value for row in store.query(query))
+def _distinct(store: ox.Store, graph: str, pattern: str, *, blank_only: bool = False) -> list:
+    """The distinct values of ?x in one graph's ``pattern``.
 
-
-def subject_groups(
-    store: ox.Store, graphs: Sequence[str], blanks: CanonicalBlankNodes
-) -> Iterator[tuple[Subject, list[Pair]]]:
-    """Each subject with its sorted pairs: IRIs first (sorted), then blank nodes.
-
-    A statement held in several selected graphs is written once.
+    Plain DISTINCT queries, one per graph, filtered here rather than in SPARQL: in
+    Oxigraph a ``FILTER(isBlank(?x))`` or a ``VALUES ?g`` makes the scan several times
+    slower than returning every distinct value.
     """
-    selected = frozenset(graphs)
-    for iri in sorted_subjects(store, graphs):
-        node = ox.NamedNode(iri)
-        pairs = {
-            (quad.predicate, quad.object)
-            for quad in store.quads_for_pattern(node, None, None, None)
-            if not isinstance(quad.object, ox.BlankNode) and _in_graphs(quad, selected)
-        }
-        pairs.update(blanks.pairs(node))
-        if pairs:
-            yield node, sorted(pairs, key=pair_key)
-    for blank in blanks.blank_subjects():
-        yield blank, blanks.pairs(blank)
+    rows = store.query(f"SELECT DISTINCT ?x WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}")
+    if blank_only:
+        return [row[0] for row in rows if isinstance(row[0], ox.BlankNode)]
+    return [row[0] for row in rows]
 
 
-def index_order_quads(
-    store: ox.Store, graph: str, blanks: CanonicalBlankNodes
-) -> Iterator[ox.Quad]:
-    """The quads of one graph: index order without blank nodes, then the canonical rest."""
-    for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
-        if not (isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)):
-            yield quad
-    yield from blanks.quads_in_graph(graph)
+class SubjectOrder:
+    """The statements of the graphs grouped by subject: subject IRIs sorted, then blank nodes.
 
-
-def union_triples(
-    store: ox.Store, graphs: Sequence[str], blanks: CanonicalBlankNodes
-) -> Iterator[ox.Triple]:
-    """The merged graph, graph by graph in index order, each statement once.
-
-    A statement is skipped when an earlier graph holds it (one index lookup per
-    statement per earlier graph: no set of seen statements is kept).
+    Holds the sorted subject IRIs and the statements with blank nodes; each subject's
+    statements are read from the store's SPOG index when its group is produced.
     """
+
+    def __init__(self, store: ox.Store, graphs: Sequence[str]) -> None:
+        self.store = store
+        self.graphs = list(graphs)
+        subjects: set[str] = set()
+        blank_subjects: dict[str, list[ox.BlankNode]] = {}
+        for graph in self.graphs:
+            for subject in _distinct(store, graph, "?x ?p ?o"):
+                if isinstance(subject, ox.NamedNode):
+                    subjects.add(subject.value)
+                else:
+                    blank_subjects.setdefault(graph, []).append(subject)
+        self.subjects = sorted(subjects)
+        self.blanks = CanonicalBlankNodes.from_store(
+            store, self.graphs, blank_subjects=blank_subjects
+        )
+
+    def groups(self) -> Iterator[tuple[Subject, list[Pair]]]:
+        """Each subject with its sorted pairs; a statement held in several graphs once."""
+        selected = frozenset(self.graphs)
+        for iri in self.subjects:
+            node = ox.NamedNode(iri)
+            pairs = {
+                (quad.predicate, quad.object)
+                for quad in self.store.quads_for_pattern(node, None, None, None)
+                if not isinstance(quad.object, ox.BlankNode) and _in_graphs(quad, selected)
+            }
+            pairs.update(self.blanks.pairs(node))
+            if pairs:
+                yield node, sorted(pairs, key=pair_key)
+        for blank in self.blanks.blank_subjects():
+            yield blank, self.blanks.pairs(blank)
+
+
+def _has_blank(quad: ox.Quad) -> bool:
+    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+
+
+def index_order_quads(store: ox.Store, graphs: Sequence[str]) -> Iterator[ox.Quad]:
+    """The quads of the graphs in index order, graph by graph, in one pass.
+
+    Statements with blank nodes are held back while the pass runs and come last,
+    canonically labelled, graph by graph, each graph's sorted by N-Quads text.
+    """
+    held: list[ox.Quad] = []
+    for graph in graphs:
+        for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            if _has_blank(quad):
+                held.append(quad)
+            else:
+                yield quad
+    blanks = CanonicalBlankNodes(held)
+    del held
+    for graph in graphs:
+        yield from blanks.quads_in_graph(graph)
+
+
+def union_triples(store: ox.Store, graphs: Sequence[str]) -> Iterator[ox.Triple]:
+    """The merged graph of the graphs, in index order, each statement once.
+
+    A statement is skipped when an earlier graph holds it: one index lookup per
+    statement per earlier graph, so no set of the statements seen is kept (put the
+    largest graph first).
+    """
+    names = [ox.NamedNode(g) for g in graphs]
     seen_blank: set[ox.Triple] = set()
-    for position, graph in enumerate(graphs):
-        earlier = [ox.NamedNode(g) for g in graphs[:position]]
-        for quad in index_order_quads(store, graph, blanks):
-            triple = ox.Triple(quad.subject, quad.predicate, quad.object)
-            if isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode):
-                if triple in seen_blank:
-                    continue
-                seen_blank.add(triple)
-            elif any(
-                ox.Quad(quad.subject, quad.predicate, quad.object, g) in store for g in earlier
+    for quad in index_order_quads(store, graphs):
+        triple = ox.Triple(quad.subject, quad.predicate, quad.object)
+        if _has_blank(quad):
+            if triple in seen_blank:
+                continue
+            seen_blank.add(triple)
+        else:
+            position = names.index(quad.graph_name)
+            if any(
+                ox.Quad(quad.subject, quad.predicate, quad.object, earlier) in store
+                for earlier in names[:position]
             ):
                 continue
-            yield triple
+        yield triple
 
 
 def grouped_by_predicate(pairs: list[Pair]) -> Iterator[tuple[ox.NamedNode, list[Object]]]:
