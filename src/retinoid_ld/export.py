@@ -25,6 +25,7 @@ place only when complete. On a terminal a progress bar shows on stderr.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import json
 import os
@@ -226,15 +227,22 @@ def kgx_paths(output: str | os.PathLike[str]) -> tuple[Path, Path]:
     return path.with_name(f"{path.name}_nodes.tsv"), path.with_name(f"{path.name}_edges.tsv")
 
 
+def _provided(module: str, name: str, format: str) -> Callable:
+    """A writer from the module that owns it, imported only when its format is asked for."""
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        raise InputError(
+            f"the {format} export is not available: {module}.{name} is missing",
+            hint="reinstall retinoid-ld (pip install retinoid-ld)",
+        ) from None
+
+
 def _write_other(format: str, store: ox.Store | None, out: BinaryIO, parts: tuple[str, ...]):
     if format == "findings-tsv":
-        from retinoid_ld.findings_table import write_findings_tsv
-
-        write_findings_tsv(store, out)
+        _provided("retinoid_ld.findings_table", "write_findings_tsv", format)(store, out)
     elif format == "sssom":
-        from retinoid_ld.mappings import sssom_path
-
-        source = sssom_path()
+        source = _provided("retinoid_ld.mappings", "sssom_path", format)()
         try:
             with source.open("rb") as handle:
                 shutil.copyfileobj(handle, out)
@@ -244,8 +252,7 @@ def _write_other(format: str, store: ox.Store | None, out: BinaryIO, parts: tupl
                 hint="restore ontology/mappings/ from the repository",
             ) from None
     elif format == "owl":
-        from retinoid_ld.release import write_owl_release
-
+        write_owl_release = _provided("retinoid_ld.release", "write_owl_release", format)
         write_owl_release(out, include_data="data" in parts)
     else:  # pragma: no cover - every format has a branch
         raise InputError(f"unknown export format {format!r}")
