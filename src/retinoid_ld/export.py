@@ -15,7 +15,8 @@ holds the statements that mention blank nodes, to label them canonically. See
 ``rdfstream`` for the orders.
 
 Other formats: ``owl`` (the merged ontology release, loadable by owlready2 and
-Protégé), ``kgx`` (Biolink KGX nodes and edges TSV), ``findings-tsv`` (one row per
+Protégé; ``release`` builds it from the ontology files and the shipped data, not from
+the store), ``kgx`` (Biolink KGX nodes and edges TSV), ``findings-tsv`` (one row per
 finding) and ``sssom`` (the ontology's mapping set).
 
 Files are written atomically: to a temporary file next to the target, renamed into
@@ -73,7 +74,7 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat("nquads", ".nq", "N-Quads, every part in its named graph, streamed", True),
         ExportFormat("jsonld", ".jsonld", "JSON-LD compacted with ontology/context.jsonld", True),
         ExportFormat("rdfxml", ".rdf", "RDF/XML, merged graph", True),
-        ExportFormat("owl", ".owl", "merged OWL ontology release (RDF/XML)"),
+        ExportFormat("owl", ".owl", "merged OWL release of the ontology files and shipped data"),
         ExportFormat("kgx", "", "KGX nodes.tsv and edges.tsv with Biolink categories"),
         ExportFormat("findings-tsv", ".tsv", "the findings table, one row per finding"),
         ExportFormat("sssom", ".sssom.tsv", "the SSSOM mapping set of the ontology"),
