@@ -8,6 +8,7 @@ query exactly as the embedded store does.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -302,8 +303,6 @@ def test_blank_node_structures_round_trip(blank_store, format):
 
 
 def _write(store: ox.Store, format: str) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     write_rdf(store, format, buffer, parts=("data",))
     return buffer.getvalue()
@@ -530,8 +529,6 @@ def test_jsonld_values_of_every_kind_round_trip(tmp_path):
 
 
 def test_findings_tsv_is_the_findings_table(built_store):
-    import io
-
     from retinoid_ld.findings_table import write_findings_tsv
 
     data = export_store(format="findings-tsv", store=built_store)
@@ -562,6 +559,10 @@ def test_owl_release_loads_in_owlready2(tmp_path):
     assert world.search_one(iri=RLD + "DrugEffectFinding") is not None
     assert world.search_one(iri=TLR2_FINDING) is not None  # the data is in the release
     assert export_store(format="owl") == path.read_bytes()  # deterministic
+    without_data = export_store(format="owl", include="ontology,imports")
+    subjects = {t.subject for t in ox.parse(without_data, format=ox.RdfFormat.RDF_XML)}
+    assert ox.NamedNode(RLD + "DrugEffectFinding") in subjects
+    assert ox.NamedNode(TLR2_FINDING) not in subjects
 
 
 # ---------------------------------------------------------------------------
@@ -628,6 +629,29 @@ def test_progress_is_drawn_only_when_asked_for_a_terminal(
     assert code == 0
     assert "export turtle:" in err and "statements" in err
     assert (tmp_path / "a.ttl").read_bytes() == (tmp_path / "b.ttl").read_bytes()
+
+
+class _MarkerWatcher(io.BytesIO):
+    """An output stream that notes, on each write, whether the store version is pinned."""
+
+    def __init__(self, marker: Path) -> None:
+        super().__init__()
+        self.marker = marker
+        self.pinned_while_writing: set[bool] = set()
+
+    def write(self, data) -> int:
+        self.pinned_while_writing.add(self.marker.exists())
+        return super().write(data)
+
+
+@pytest.mark.parametrize("format", ["turtle", "nquads", "findings-tsv"])
+def test_export_pins_the_store_version_while_it_reads(built_store, format):
+    """A build finishing during a long export must not prune the version being read."""
+    marker = current_version(built_store) / f".in-use-{os.getpid()}"
+    watcher = _MarkerWatcher(marker)
+    export_store(format=format, store=built_store, output=watcher)
+    assert watcher.pinned_while_writing == {True}
+    assert not marker.exists()
 
 
 def test_kgx_output_is_a_directory_or_a_prefix(tmp_path):

@@ -38,7 +38,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from retinoid_ld.errors import InputError
+from retinoid_ld.errors import InputError, StoreError
 from retinoid_ld.namespaces import GRAPH_DATA, RDF_TYPE
 from retinoid_ld.prefixes import PrefixMap
 from retinoid_ld.progress import ProgressBar, progress_bar
@@ -51,7 +51,7 @@ from retinoid_ld.rdfstream import (
     index_order_quads,
     union_triples,
 )
-from retinoid_ld.store import BUILD_INFO, current_version, open_store, resolve_store_path
+from retinoid_ld.store import BUILD_INFO, version_in_use
 
 DEFAULT_PARTS = tuple(PART_GRAPHS)
 
@@ -107,16 +107,28 @@ def selected_graphs(parts: tuple[str, ...]) -> list[str]:
     return [PART_GRAPHS[p] for p in PART_GRAPHS if p in parts] + [ALL_PART_GRAPHS[METADATA_PART]]
 
 
-def _expected_statements(store_path: Path | None, graphs: list[str]) -> int | None:
+def _expected_statements(version: Path, graphs: list[str]) -> int | None:
     """The statement count of the graphs from the build record, for the progress bar."""
-    if store_path is None:
-        return None
-    version = current_version(store_path)
     try:
-        counts = json.loads((version / BUILD_INFO).read_text())["graphs"] if version else {}
+        counts = json.loads((version / BUILD_INFO).read_text())["graphs"]
     except (OSError, ValueError, KeyError):
         return None
     return sum(int(counts.get(g, 0)) for g in graphs) or None
+
+
+@contextlib.contextmanager
+def pinned_store(path: str | os.PathLike[str] | None = None) -> Iterator[tuple[ox.Store, Path]]:
+    """The current version of a built store, opened read-only and pinned while in use.
+
+    A build that finishes during a long export swaps in a new version; pinning keeps
+    the old one from being pruned under the export (see ``store.version_in_use``).
+    """
+    with version_in_use(path) as version:
+        try:
+            store = ox.Store.read_only(str(version))
+        except OSError as error:
+            raise StoreError(f"{version}: cannot open the store: {error}") from error
+        yield store, version
 
 
 def _counted(items: Iterator, bar: ProgressBar) -> Iterator:
@@ -271,8 +283,8 @@ def export_store(
     ``output`` is a path (written atomically), a binary stream, or None to get the
     bytes back. ``kgx`` writes two files, so it needs a path: a directory or a prefix
     (see :func:`kgx_paths`). ``include`` selects parts for the RDF formats and
-    whether ``owl`` carries the data; the other formats ignore nothing silently:
-    they refuse it.
+    whether ``owl`` carries the data; the other formats refuse it rather than
+    ignore it. The store version being read is pinned until the export ends.
     """
     spec = _check_format(format)
     parts = parse_parts(include)
@@ -289,22 +301,27 @@ def export_store(
             )
         from retinoid_ld.kgx import write_kgx
 
-        oxstore = open_store(store)
         nodes_path, edges_path = kgx_paths(output)
-        with atomic_output(nodes_path) as nodes, atomic_output(edges_path) as edges:
+        with (
+            pinned_store(store) as (oxstore, _),
+            atomic_output(nodes_path) as nodes,
+            atomic_output(edges_path) as edges,
+        ):
             write_kgx(oxstore, nodes, edges)
         return None
 
-    oxstore = None if format in ("sssom", "owl") else open_store(store)
-
     def write(out: BinaryIO) -> None:
-        if not spec.rdf:
-            _write_other(format, oxstore, out, parts)
+        if format in ("sssom", "owl"):  # read from the repository's files, not the store
+            _write_other(format, None, out, parts)
             return
-        graphs = selected_graphs(parts)
-        total = _expected_statements(resolve_store_path(store), graphs)
-        with progress_bar(f"export {format}", total=total, unit="statements") as bar:
-            write_rdf(oxstore, format, out, parts=parts, bar=bar)
+        with pinned_store(store) as (oxstore, version):
+            if not spec.rdf:
+                _write_other(format, oxstore, out, parts)
+                return
+            graphs = selected_graphs(parts)
+            total = _expected_statements(version, graphs)
+            with progress_bar(f"export {format}", total=total, unit="statements") as bar:
+                write_rdf(oxstore, format, out, parts=parts, bar=bar)
 
     if output is None:
         buffer = io.BytesIO()
