@@ -1,6 +1,8 @@
 """Export the store in the formats other knowledge graphs and tools load.
 
 RDF formats (``turtle``, ``ntriples``, ``nquads``, ``jsonld``, ``rdfxml``) are lossless
+(every statement of the store, as stored: Oxigraph keeps numbers in canonical form, so
+``"1"^^xsd:positiveInteger`` in a source file is ``"1"^^xsd:integer`` in the store)
 and deterministic: blank nodes get canonical labels (RDFC-1.0) and statements a fixed
 order, so two exports of the same store are byte-identical and a diff between two
 releases shows only what changed. ``--include`` selects the parts (ontology, imports,
@@ -47,7 +49,6 @@ from retinoid_ld.rdfstream import (
     METADATA_PART,
     PART_GRAPHS,
     SubjectOrder,
-    graph_values,
     index_order_quads,
     union_triples,
 )
@@ -140,15 +141,12 @@ def _counted(items: Iterator, bar: ProgressBar) -> Iterator:
 def _rdfxml_prefixes(store: ox.Store, graphs: list[str]) -> dict[str, str]:
     """Curated prefixes of the namespaces RDF/XML needs (predicates and typed nodes)."""
     prefix_map = PrefixMap()
-    values = graph_values(graphs)
-    queries = (
-        f"SELECT DISTINCT ?x WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?x ?o }} }}",
-        f"SELECT DISTINCT ?x WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s <{RDF_TYPE}> ?x }} "
-        "FILTER(isIRI(?x)) }",
-    )
-    for query in queries:
-        for row in store.query(query):
-            prefix_map.prefixed_name(row["x"].value)
+    for graph in graphs:
+        for pattern in ("?s ?x ?o", f"?s <{RDF_TYPE}> ?x"):
+            query = f"SELECT DISTINCT ?x WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
+            for row in store.query(query):
+                if isinstance(row[0], ox.NamedNode):
+                    prefix_map.prefixed_name(row[0].value)
     prefix_map.prefixed_name(RDF_TYPE)
     return dict(prefix_map.used_prefixes())
 

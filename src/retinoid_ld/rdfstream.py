@@ -7,8 +7,8 @@ Two orders, chosen per format:
   subject, and a sorted file diffs well between releases. It holds the sorted list of
   distinct subject IRIs in memory (roughly 100 bytes per subject), never the triples:
   each subject's statements are read from the store's SPOG index when it is written.
-* **Index order** (:func:`index_order_quads`, :func:`union_triples`): the order of Oxigraph's on-disk GSPO
-  index, which sorts terms by a hash of their text. It depends on the terms alone,
+* **Index order** (:func:`index_order_quads`, :func:`union_triples`): the order of
+  Oxigraph's on-disk GSPO index, which sorts terms by a hash of their text. It depends on the terms alone,
   not on load order or on the other statements, so it is deterministic for a given
   content and a new statement does not move the others. N-Triples and N-Quads stream
   in this order with constant memory (no sort, no external sort). An in-memory
@@ -49,11 +49,6 @@ ALL_PART_GRAPHS: dict[str, str] = {**PART_GRAPHS, METADATA_PART: GRAPH_METADATA}
 Subject = ox.NamedNode | ox.BlankNode
 Object = ox.NamedNode | ox.BlankNode | ox.Literal
 Pair = tuple[ox.NamedNode, Object]
-
-
-def graph_values(graphs: Sequence[str]) -> str:
-    """A VALUES body for the graph IRIs (project constants, never user text)."""
-    return " ".join(f"<{graph}>" for graph in graphs)
 
 
 def pair_key(pair: Pair) -> tuple[bool, str, str]:
