@@ -16,7 +16,8 @@ separated by ``|``. Each drug effect finding becomes one edge, read in the Bioli
   ChemicalAffectsGeneAssociation (proteins, genes), GeneAffectsChemicalAssociation
   (chemicals: its subject is "chemical entity or gene or gene product"),
   ChemicalAffectsBiologicalEntityAssociation (processes, cells, anatomy, behaviours,
-  phenotypes, diseases), else Association without the qualifiers it does not have.
+  phenotypes, diseases), else Association without the qualifiers it does not have
+  (a finding on an organism taxon, such as C. acnes, keeps only predicate and provenance).
 * Direction: increased/decreased from the ontology's ``skos:exactMatch`` to Biolink's
   DirectionQualifierEnum; "no significant change" is the negated statement
   (``negated`` True, no qualified predicate: Biolink has no "has no effect"
