@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import select
 import signal
 import time
@@ -83,6 +84,39 @@ def _query_kind(results: object) -> str:
     return "construct"
 
 
+# Saved queries nest about ten groups deep. pyoxigraph's SPARQL parser recurses on the
+# native stack and dies with a segmentation fault (not an exception) some three thousand
+# groups or brackets down, so deeper text is refused before it reaches the parser.
+MAX_QUERY_NESTING = 256
+_QUERY_TOKENS = re.compile(
+    r"#[^\n]*"  # comments, strings and IRIs are skipped whole
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|[{}()\[\]]"
+)
+
+
+def check_query_nesting(query: str) -> None:
+    """Refuse a query nested deeper than MAX_QUERY_NESTING groups or brackets."""
+    depth = 0
+    for token in _QUERY_TOKENS.finditer(query):
+        char = token.group()
+        if char in ("{", "(", "["):
+            depth += 1
+            if depth > MAX_QUERY_NESTING:
+                line = query.count("\n", 0, token.start()) + 1
+                raise InputError(
+                    f"the SPARQL query nests more than {MAX_QUERY_NESTING} groups or brackets "
+                    f"(line {line})",
+                    hint="flatten the query; no real query needs that depth",
+                )
+        elif char in ("}", ")", "]"):
+            depth -= 1
+
+
 def execute_on_store(
     store: ox.Store,
     query: str,
@@ -97,6 +131,7 @@ def execute_on_store(
     """
     if limit is not None and limit < 0:
         raise InputError(f"limit {limit} is negative", hint="give 0 or a positive number of rows")
+    check_query_nesting(query)
     bound = {
         ox.Variable(name): to_oxigraph_term(term) for name, term in (substitutions or {}).items()
     }

@@ -7,6 +7,7 @@ from pyoxigraph's parser; rdflib graphs are made only where a library needs one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -53,12 +54,71 @@ def syntax_error(path: Path | str, error: BaseException) -> InputError:
     )
 
 
+# Curated files nest a few levels. pyoxigraph's JSON-LD and RDF/XML parsers slow down
+# quadratically with nesting depth and overflow the native stack (a segmentation fault,
+# not an exception) a few thousand levels down, so deeper input is refused first.
+MAX_NESTING = 256
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_XML_TOKENS = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<!ENTITY[^>]*>|<[?!][^>]*>|<(/?)[^>]*?(/?)>", re.DOTALL
+)
+_NESTED_ENTITY = re.compile(rb"<!ENTITY[^>]*&[^>]*>")
+
+
+def check_hostile_nesting(path: Path, fmt: ox.RdfFormat) -> None:
+    """Refuse JSON-LD or RDF/XML nested too deep, and RDF/XML entities built of entities.
+
+    Both would otherwise crash or stall the parser; an entity defined from other entities
+    (the "billion laughs") expands a kilobyte into gigabytes of memory.
+    """
+    if fmt not in (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML):
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InputError(f"{path}: cannot be read: {error}") from error
+    depth, where = 0, None
+    if fmt == ox.RdfFormat.JSON_LD:
+        for token in _JSON_TOKENS.finditer(data):
+            char = token.group()
+            if char in (b"{", b"["):
+                depth += 1
+            elif char in (b"}", b"]"):
+                depth -= 1
+            if depth > MAX_NESTING:
+                where = token.start()
+                break
+    else:
+        entity = _NESTED_ENTITY.search(data)
+        if entity:
+            line = data.count(b"\n", 0, entity.start()) + 1
+            raise InputError(
+                f"{path}:{line}: an XML entity is defined from other entities",
+                hint="entities that expand into entities can exhaust memory; write the text out",
+            )
+        for token in _XML_TOKENS.finditer(data):
+            closing, empty = token.group(1), token.group(2)
+            if closing is None:  # a comment, CDATA, declaration or processing instruction
+                continue
+            depth += -1 if closing else (0 if empty else 1)
+            if depth > MAX_NESTING:
+                where = token.start()
+                break
+    if where is not None:
+        line = data.count(b"\n", 0, where) + 1
+        raise InputError(
+            f"{path}:{line}: nested more than {MAX_NESTING} levels deep",
+            hint="curated data nests a few levels; flatten the structure or check the file",
+        )
+
+
 def parse_quads(path: Path, *, graph: str | None = None) -> Iterator[ox.Quad]:
     """Yield the quads of a file; triples go to ``graph`` (or the default graph)."""
     fmt = rdf_format(path)
     target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
+    check_hostile_nesting(path, fmt)
     try:
         with path.open("rb") as handle:
             # No base IRI: a relative IRI in curated data is an error, not a file: IRI.

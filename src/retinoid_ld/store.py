@@ -39,7 +39,7 @@ from retinoid_ld.namespaces import (
     PREFIXES,
     RLD,
 )
-from retinoid_ld.rdfio import load_quads, rdf_format, syntax_error
+from retinoid_ld.rdfio import check_hostile_nesting, load_quads, rdf_format, syntax_error
 
 ENV_STORE = "RETINOID_LD_STORE"
 CURRENT = "current"
@@ -277,6 +277,7 @@ def _check_source(path: Path) -> None:
 
 def _bulk_load(store: ox.Store, path: Path, graph: str) -> None:
     """Stream one file into ``graph``; a syntax error names the file, line and column."""
+    check_hostile_nesting(path, rdf_format(path))
     try:
         # No base IRI: a relative IRI in curated data is an error, not a file: IRI.
         store.bulk_load(path=str(path), format=rdf_format(path), to_graph=ox.NamedNode(graph))

@@ -1,0 +1,83 @@
+"""One test per bug found by the hostile-input fuzzing (see benchmarks/reliability.md).
+
+Each input once killed or stalled the command. They run as real subprocesses, so that
+a regression shows as a failed test, not as a crashed test run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+
+def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "retinoid_ld", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        check=False,
+    )
+
+
+def test_deeply_nested_jsonld_is_refused_not_a_segfault(tmp_path: Path):
+    # pyoxigraph's JSON-LD parser overflowed the native stack (exit -11) near 4,000
+    # nested objects, and took seconds per thousand levels before that.
+    path = tmp_path / "nested.jsonld"
+    path.write_text('{"@id": "http://x/a", "http://x/p": ' * 20000 + "1" + "}" * 20000)
+    for command in (["validate", path], ["build", "--store", tmp_path / "store", path]):
+        result = run(*command)
+        assert result.returncode == 2, result.stderr
+        assert f"{path}:1: nested more than 256 levels deep" in result.stderr
+    assert not (tmp_path / "store" / "current").exists()
+
+
+def test_deeply_nested_rdfxml_is_refused_not_stalled(tmp_path: Path):
+    # 100,000 nested elements took the RDF/XML parser over nine minutes (quadratic).
+    path = tmp_path / "nested.rdf"
+    path.write_text(
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:x="http://x/">'
+        + "<rdf:Description><x:p>" * 100000
+        + "</x:p></rdf:Description>" * 100000
+        + "</rdf:RDF>"
+    )
+    result = run("validate", path, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"{path}:1: nested more than 256 levels deep" in result.stderr
+
+
+def test_xml_entities_built_of_entities_are_refused(tmp_path: Path):
+    # A 1 KB "billion laughs" file expanded into a 1 GB literal (4 GB of memory);
+    # one more level would have exhausted the machine.
+    levels = [' <!ENTITY a "' + "a" * 100 + '">']
+    for name, previous in zip("bcdefghi", "abcdefgh", strict=True):
+        levels.append(f' <!ENTITY {name} "' + f"&{previous};" * 10 + '">')
+    path = tmp_path / "laughs.rdf"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n'
+        + "\n".join(levels)
+        + "\n]>\n"
+        + '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:x="http://x/">'
+        + '<rdf:Description rdf:about="http://x/a"><x:p>&i;</x:p></rdf:Description></rdf:RDF>\n'
+    )
+    result = run("validate", path, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert f"{path}:4: an XML entity is defined from other entities" in result.stderr
+
+
+@pytest.mark.parametrize("timeout", [[], ["--timeout", "30"]])
+def test_deeply_nested_sparql_is_refused_not_a_segfault(built_store, timeout):
+    # pyoxigraph's SPARQL parser overflowed the native stack (exit -11) near 3,000
+    # nested groups; with --timeout the forked child died and the error said nothing.
+    query = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
+    result = run("sparql", "--store", built_store, *timeout, query)
+    assert result.returncode == 2, result.stderr
+    assert "nests more than 256 groups or brackets (line 1)" in result.stderr
+    shallow = run("sparql", "--store", built_store, "SELECT * WHERE " + "{" * 50 + "}" * 50)
+    assert shallow.returncode == 0, shallow.stderr
