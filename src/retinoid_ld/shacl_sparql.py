@@ -275,15 +275,18 @@ class ShapeCompiler:
     def _var(self) -> str:
         return f"?_v{next(self._fresh)}"
 
+    def _name(self, node: rdflib.term.Node) -> str:
+        if isinstance(node, rdflib.BNode):
+            return "[a blank-node shape]"
+        return node.n3(self.graph.namespace_manager)
+
     def _check_parameters(self, shape: rdflib.term.Node) -> None:
-        for predicate in set(self.graph.predicates(shape, None)):
+        for predicate in sorted(set(self.graph.predicates(shape, None)), key=str):
             if str(predicate).startswith(str(SH)) and predicate not in KNOWN_PARAMETERS:
                 raise UnsupportedShapeError(
-                    f"shape {shape} uses {predicate}, which the SPARQL engine does not compile; "
-                    "use --engine pyshacl for it"
+                    f"shape {self._name(shape)} uses {self._name(predicate)}, which the SPARQL "
+                    "engine does not compile"
                 )
-        if SH.qualifiedValueShape in set(self.graph.predicates(shape, None)):
-            raise UnsupportedShapeError(f"shape {shape}: sh:qualifiedValueShape is not compiled")
 
     def value_tests(
         self, shape: rdflib.term.Node, stack: tuple = ()

@@ -193,6 +193,17 @@ def compiled_shapes(shapes_graph: rdflib.Graph) -> list[CompiledConstraint]:
             f"the shapes cannot be compiled to SPARQL: {error}",
             hint="use --engine pyshacl, or rewrite the shape with supported SHACL",
         ) from error
+    empty = ox.Store()
+    for constraint in compiled:
+        try:  # parse each query once, so a broken sh:select is reported by its shape
+            empty.query(constraint.query)
+        except SyntaxError as error:
+            where = display(constraint.source_constraint or constraint.shape)
+            raise InputError(
+                f"the SPARQL of shape {display(constraint.shape)} ({where}) cannot be parsed: "
+                f"{error}",
+                hint="declare every prefix it uses through sh:prefixes, and check its syntax",
+            ) from error
     if len(_COMPILED) > 8:
         _COMPILED.clear()
     _COMPILED[id(shapes_graph)] = (shapes_graph, compiled)
