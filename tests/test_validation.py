@@ -260,3 +260,68 @@ def test_validate_store_agrees_with_file_validation(tmp_path):
 
 def test_shipped_data_files_are_what_validate_checks_by_default():
     assert resources.data_files(), "there is shipped data to validate"
+
+
+# ---------------------------------------------------------------------------
+# Hints from the OBO term tables (available in a checkout next to ../shared)
+# ---------------------------------------------------------------------------
+
+needs_term_tables = pytest.mark.skipif(
+    not __import__("retinoid_ld.imports", fromlist=["TermTables"]).TermTables().available(),
+    reason="the OBO term tables (../shared/ontology-terms) are not present",
+)
+
+
+@needs_term_tables
+def test_an_obsolete_term_gets_its_replacement_as_a_hint():
+    [result] = [
+        r for r in validate([BAD / "obsolete-curie.ttl"]).results if r.severity == "Violation"
+    ]
+    assert (
+        result.hint
+        == "GO:0000003 (obsolete reproduction) is obsolete in GO; use GO:0022414 instead"
+    )
+
+
+@needs_term_tables
+def test_a_made_up_term_in_a_partial_table_is_unverifiable():
+    [result] = [
+        r for r in validate([BAD / "nonexistent-curie.ttl"]).results if r.severity == "Violation"
+    ]
+    assert result.hint.startswith(
+        "CHEBI:999999999 is not in the CHEBI term table, which is partial"
+    )
+
+
+@needs_term_tables
+def test_a_real_term_not_yet_imported_gets_the_fix(tmp_path):
+    data = (
+        (GOOD / "minimal-finding.ttl")
+        .read_text()
+        .replace("rld:cellType obo:CL_0000576", "rld:cellType obo:CL_0000232")
+    )
+    path = tmp_path / "erythrocyte.ttl"
+    path.write_text(data)
+    [result] = [r for r in validate([path]).results if r.severity == "Violation"]
+    assert result.shape == "rldsh:cellType-declared"
+    assert result.hint == (
+        "CL:0000232 (erythrocyte) exists in CL but is not imported yet: add it to "
+        "ontology/imports/cl_terms.txt and run 'retinoid-ld imports refresh'"
+    )
+
+
+def test_severity_option_lists_only_the_more_severe_results(run_cli, tmp_path):
+    data = (
+        (GOOD / "minimal-finding.ttl")
+        .read_text()
+        .replace("rld:significance rld:Significant", "rld:significance rld:SignificanceNotStated")
+    )
+    path = tmp_path / "not-stated.ttl"
+    path.write_text(data)
+    code, out, _err = run_cli("validate", path)
+    assert code == 0
+    assert "Info      significance (rld:significance) = rld:SignificanceNotStated" in out
+    code, out, _err = run_cli("validate", "--severity", "warning", path)
+    assert code == 0
+    assert "significance" not in out
+    assert out.startswith("conforms: 0 violations, 0 warnings, 1 infos on 1 nodes")

@@ -29,6 +29,7 @@ has no drug", not "minCount 1".
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import os
 import re
@@ -92,6 +93,7 @@ class ValidationResult:
     file: str = ""
     line: int | None = None
     source_constraint: str = ""
+    hint: str = ""
 
     def key(self) -> tuple[str, str, str, str, str, str, str]:
         """What identifies a result, for comparing engines and runs."""
@@ -614,6 +616,8 @@ def _build_report(
             line=line,
             source_constraint=display(item.source_constraint),
         )
+        if result.shape.endswith("-declared") and result.value:
+            result = dataclasses.replace(result, hint=term_hint(result.value))
         results.setdefault(result.key(), result)
     ordered = sorted(
         results.values(),
@@ -636,6 +640,48 @@ def _build_report(
     )
     report.graph = report_graph(report, raw, shapes_graph)
     return report
+
+
+_TERM_TABLES: list[object] = []
+
+
+def term_hint(value: str) -> str:
+    """What the OBO term tables say about an undeclared term, when they are at hand.
+
+    The import modules hold only verified terms, so an undeclared OBO term is made up,
+    obsolete, or real but not imported yet; the tables tell which, and the fix differs.
+    Without the tables (an installed package), there is no hint.
+    """
+    prefix, sep, local = value.partition(":")
+    if not sep or not local or value.startswith(("rld:", "<", '"', "_:")):
+        return ""
+    from retinoid_ld.imports import TermTables
+
+    if not _TERM_TABLES:
+        _TERM_TABLES.append(TermTables())
+    tables = _TERM_TABLES[0]
+    try:
+        if not tables.available() or not tables.has_table(prefix):  # type: ignore[attr-defined]
+            return ""
+        term = tables.get(value)  # type: ignore[attr-defined]
+        partial = tables.is_partial(prefix)  # type: ignore[attr-defined]
+    except (OSError, ValueError, InputError):
+        return ""
+    if term is None:
+        if partial:
+            return (
+                f"{value} is not in the {prefix} term table, which is partial: it cannot be "
+                "verified, so mint a project term (rld:..., rld:missingMapping "
+                f'"{prefix}") rather than use it'
+            )
+        return f"{value} does not exist in {prefix}: check the identifier in the source"
+    if term.obsolete:
+        replacement = f"; use {term.replaced_by} instead" if term.replaced_by else ""
+        return f"{value} ({term.label}) is obsolete in {prefix}{replacement}"
+    return (
+        f"{value} ({term.label}) exists in {prefix} but is not imported yet: add it to "
+        f"ontology/imports/{prefix.lower()}_terms.txt and run 'retinoid-ld imports refresh'"
+    )
 
 
 def _display_path(path: Path) -> str:

@@ -53,16 +53,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"validation engine (default: {DEFAULT_ENGINE})",
     )
     parser.add_argument(
+        "--severity",
+        choices=("violation", "warning", "info"),
+        default="info",
+        help="list results of at least this severity in the text report (default: info, "
+        "all); the summary always counts all",
+    )
+    parser.add_argument(
         "--shapes", nargs="+", metavar="SHAPES", help="shapes files (default: shapes/*.ttl)"
     )
     parser.set_defaults(handler=run)
 
 
-def format_text(report: ValidationReport) -> str:
+SEVERITY_ORDER = {"violation": 0, "warning": 1, "info": 2}
+
+
+def format_text(report: ValidationReport, severity: str = "info") -> str:
     """The report for people: one block per node, in file and line order."""
     lines: list[str] = []
     labels = report.labels
-    for focus, results in report.by_focus().items():
+    shown = SEVERITY_ORDER[severity]
+    groups: dict[str, list] = {}
+    for result in report.results:
+        if SEVERITY_ORDER.get(result.severity.lower(), 0) <= shown:
+            groups.setdefault(result.focus, []).append(result)
+    for focus, results in groups.items():
         first = results[0]
         where = f"{first.source}: " if first.source else ""
         label = f'  "{labels[focus]}"' if focus in labels else ""
@@ -78,6 +93,8 @@ def format_text(report: ValidationReport) -> str:
             heading = " ".join(part for part in (prop + value,) if part)
             lines.append(f"  {result.severity:<9} {heading}".rstrip())
             lines.append(f"            {result.message}")
+            if result.hint:
+                lines.append(f"            note: {result.hint}")
         lines.append("")
     status = "conforms" if report.conforms else "does not conform"
     nodes = len(report.by_focus())
@@ -115,14 +132,18 @@ def format_turtle(report: ValidationReport) -> str:
     return report.graph.serialize(format="turtle")
 
 
-def print_report(report: ValidationReport, fmt: str, *, stream: TextIO | None = None) -> None:
+def print_report(
+    report: ValidationReport, fmt: str, *, stream: TextIO | None = None, severity: str = "info"
+) -> None:
     """Write the report; by default to stderr (as ``build`` does when it refuses data)."""
     out = stream if stream is not None else sys.stderr
-    formatter = {"text": format_text, "json": format_json, "turtle": format_turtle}[fmt]
-    out.write(formatter(report))
+    if fmt == "text":
+        out.write(format_text(report, severity))
+    else:
+        out.write({"json": format_json, "turtle": format_turtle}[fmt](report))
 
 
 def run(args: argparse.Namespace) -> int:
     report = validate(args.files or None, engine=args.engine, shapes=args.shapes)
-    print_report(report, args.format, stream=sys.stdout)
+    print_report(report, args.format, stream=sys.stdout, severity=args.severity)
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
