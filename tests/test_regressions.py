@@ -6,8 +6,14 @@ a regression shows as a failed test, not as a crashed test run.
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import json
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -81,3 +87,55 @@ def test_deeply_nested_sparql_is_refused_not_a_segfault(built_store, timeout):
     assert "nests more than 256 groups or brackets (line 1)" in result.stderr
     shallow = run("sparql", "--store", built_store, "SELECT * WHERE " + "{" * 50 + "}" * 50)
     assert shallow.returncode == 0, shallow.stderr
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_served_endpoint_comes_back_after_a_query_that_aborts_oxigraph(built_store):
+    # One request with a query nested 3,000 groups deep aborted the Oxigraph server
+    # (stack overflow) and the endpoint stayed down: serve now restarts it.
+    from .servers import free_port, oxigraph_binary_or_none
+
+    if oxigraph_binary_or_none() is None:
+        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/query"
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "retinoid_ld", "serve", "--store", str(built_store)),
+            *("--bind", f"127.0.0.1:{port}", "--timeout", "5"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert ask(url, "ASK { ?s ?p ?o }", wait=30) == "true"
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            ask(url, "SELECT * WHERE " + "{" * 5000 + "}" * 5000)
+        assert ask(url, "ASK { ?s ?p ?o }", wait=60) == "true"
+        assert process.poll() is None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert "restarting" in output
+
+
+def ask(url: str, query: str, *, wait: float = 0) -> str:
+    """POST a query; with ``wait``, retry until the endpoint answers (it may be restarting)."""
+    deadline = time.monotonic() + wait
+    while True:
+        request = urllib.request.Request(
+            url,
+            data=query.encode(),
+            method="POST",
+            headers={"Content-Type": "application/sparql-query", "Accept": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return str(json.loads(response.read()).get("boolean")).lower()
+        except (OSError, http.client.HTTPException):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -45,6 +45,9 @@ from retinoid_ld.store import current_version, resolve_store_path, version_in_us
 DEFAULT_BIND = "127.0.0.1:7878"
 DEFAULT_TIMEOUT = 30
 WRITABLE_MARKER = ".retinoid-ld-writable-copy"
+# A server that dies this many times within the window is given up on, not restarted.
+MAX_RESTARTS = 5
+RESTART_WINDOW = 60.0
 
 
 class ServeError(RetinoidError):
@@ -326,16 +329,29 @@ def serve(
             announce(f"browser page:    {server.base_url}/")
             announce(f"serving {what}; press Ctrl-C to stop")
             assert server.process is not None
-            while server.process.poll() is None:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    server.process.wait(0.5)
-            if stop_requested:
-                return 0
-            said = _server_lines(server.output)
-            raise ServeError(
-                f"the Oxigraph server stopped by itself (exit {server.process.returncode}):"
-                f"\n    {said}"
-            )
+            # One hostile request can abort the Oxigraph server (a query nested a few
+            # thousand groups deep overflows its stack): restart it, unless it keeps dying.
+            restarts: collections.deque[float] = collections.deque(maxlen=MAX_RESTARTS)
+            while True:
+                while server.process.poll() is None:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        server.process.wait(0.5)
+                if stop_requested:
+                    return 0
+                said = _server_lines(server.output)
+                now = time.monotonic()
+                if len(restarts) == MAX_RESTARTS and now - restarts[0] < RESTART_WINDOW:
+                    raise ServeError(
+                        f"the Oxigraph server stopped by itself (exit {server.process.returncode}"
+                        f", {MAX_RESTARTS} times in {RESTART_WINDOW:g} s):\n    {said}"
+                    )
+                restarts.append(now)
+                (log or announce)(
+                    f"the Oxigraph server stopped by itself (exit {server.process.returncode}); "
+                    f"restarting: {said.splitlines()[-1].strip() if said else ''}"
+                )
+                server.output.clear()
+                server.start(echo=log)
         finally:
             server.stop()
             for number, handler in previous.items():
