@@ -38,8 +38,10 @@ property shape, SPARQL constraints inside nested shapes, recursive shapes) raise
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -892,26 +894,45 @@ def compile_shapes(graph: rdflib.Graph) -> list[CompiledConstraint]:
     return ShapeCompiler(graph).compile()
 
 
-def evaluate(store: ox.Store, constraints: Iterable[CompiledConstraint]) -> Iterator[RawResult]:
-    """Run compiled constraints on a store (its default graph is the union of all graphs)."""
-    for constraint in constraints:
-        solutions = store.query(constraint.query, use_default_graph_as_union=True)
-        variables = [v.value for v in solutions.variables]
-        for row in solutions:
-            values = {
-                name: to_rdflib_term(term)
-                for name, term in zip(variables, row, strict=True)
-                if term is not None and not name.startswith("_")
-            }
-            focus = values.pop("this")
-            value = values.pop("value", None)
-            path = values.pop("path", None)
-            if value is None and constraint.value_is_focus:
-                value = focus
-            yield RawResult(
-                constraint=constraint,
-                focus=focus,
-                value=value,
-                path=path if path is not None else constraint.path,
-                bindings=values,
-            )
+def evaluate(
+    store: ox.Store, constraints: Iterable[CompiledConstraint], *, workers: int | None = None
+) -> Iterator[RawResult]:
+    """Run compiled constraints on a store (its default graph is the union of all graphs).
+
+    The queries are independent and Oxigraph evaluates them outside Python's global
+    lock, so they run on ``workers`` threads (default: one per CPU, at most 4). Results
+    come in the order of ``constraints``.
+    """
+    constraints = list(constraints)
+    if workers is None:
+        workers = max(1, min(4, os.cpu_count() or 1))
+    if workers == 1 or len(constraints) < 2:
+        for constraint in constraints:
+            yield from _run_one(store, constraint)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for results in pool.map(lambda c: list(_run_one(store, c)), constraints):
+            yield from results
+
+
+def _run_one(store: ox.Store, constraint: CompiledConstraint) -> Iterator[RawResult]:
+    solutions = store.query(constraint.query, use_default_graph_as_union=True)
+    variables = [v.value for v in solutions.variables]
+    for row in solutions:
+        values = {
+            name: to_rdflib_term(term)
+            for name, term in zip(variables, row, strict=True)
+            if term is not None and not name.startswith("_")
+        }
+        focus = values.pop("this")
+        value = values.pop("value", None)
+        path = values.pop("path", None)
+        if value is None and constraint.value_is_focus:
+            value = focus
+        yield RawResult(
+            constraint=constraint,
+            focus=focus,
+            value=value,
+            path=path if path is not None else constraint.path,
+            bindings=values,
+        )

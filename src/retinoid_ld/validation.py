@@ -53,7 +53,7 @@ from retinoid_ld.namespaces import (
     PREFIXES,
     curie,
 )
-from retinoid_ld.rdfio import load_quads, rdflib_graph, to_rdflib_term
+from retinoid_ld.rdfio import load_quads, parse_quads, rdflib_graph, to_rdflib_term
 from retinoid_ld.shacl_sparql import (
     SH,
     CompiledConstraint,
@@ -222,7 +222,8 @@ def load_validation_store(data_files: Iterable[str | os.PathLike[str]]) -> ox.St
     store = ox.Store()
     store.bulk_extend(load_quads([resources.edit_file()], graph=GRAPH_ONTOLOGY))
     store.bulk_extend(load_quads(resources.import_files(), graph=GRAPH_IMPORTS))
-    store.bulk_extend(load_quads([Path(p) for p in data_files], graph=GRAPH_DATA))
+    for path in data_files:  # streamed: a large data file is never held as a list
+        store.bulk_extend(parse_quads(Path(path), graph=GRAPH_DATA))
     return store
 
 
