@@ -139,3 +139,30 @@ def ask(url: str, query: str, *, wait: float = 0) -> str:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+@pytest.mark.server
+def test_endpoint_url_cannot_turn_a_query_into_an_update(tmp_path, run_cli):
+    # `sparql --endpoint "http://host/update?update=DROP%20ALL" "ASK {}"` sent the URL's
+    # own update parameter with the query, and Oxigraph ran it: the graph was emptied.
+    from .servers import oxigraph_binary_or_none, oxigraph_server
+
+    if oxigraph_binary_or_none() is None:
+        pytest.skip("the oxigraph server binary is not installed (pip install oxigraph)")
+    with oxigraph_server(tmp_path / "oxigraph") as server:
+        insert = "INSERT DATA { GRAPH <http://example.org/g> { <urn:a> <urn:b> <urn:c> } }"
+        request = urllib.request.Request(
+            server.update_url,
+            data=insert.encode(),
+            method="POST",
+            headers={"Content-Type": "application/sparql-update"},
+        )
+        urllib.request.urlopen(request, timeout=30).close()
+        code, _out, err = run_cli(
+            "sparql", "--endpoint", f"{server.update_url}?update=DROP%20ALL", "ASK { ?s ?p ?o }"
+        )
+        assert code == 2
+        assert "carries the SPARQL protocol parameter update" in err
+        assert ask(server.query_url, "ASK { GRAPH <http://example.org/g> { <urn:a> ?p ?o } }") == (
+            "true"
+        )

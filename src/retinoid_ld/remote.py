@@ -79,12 +79,39 @@ def upload_graph_for(graph: str) -> str:
     return graph + UPLOAD_SUFFIX
 
 
+# Protocol parameters that choose the operation, its dataset or the graph written: in an
+# endpoint URL they would travel with every request, so that a URL (copied from a page,
+# a config file) could turn a query into "update=DROP ALL" or a push into a write to
+# another graph. The command's own options set these, as validated RDF terms.
+PROTOCOL_PARAMETERS = frozenset(
+    {
+        "query",
+        "update",
+        "default-graph-uri",
+        "named-graph-uri",
+        "using-graph-uri",
+        "using-named-graph-uri",
+        "graph",
+        "default",
+    }
+)
+
+
 def _check_url(url: str, option: str) -> str:
     parsed = urllib.parse.urlsplit(url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc or any(c.isspace() for c in url):
         raise InputError(
             f"{option} {url!r} is not an http(s) URL",
             hint="give the endpoint's full URL, e.g. http://127.0.0.1:7878/query",
+        )
+    names = {name.lower() for name, _ in urllib.parse.parse_qsl(parsed.query, True)}
+    names |= {part.split("=", 1)[0].lower() for part in re.split(r"[&;]", parsed.query) if part}
+    if names & PROTOCOL_PARAMETERS:
+        raise InputError(
+            f"{option} {url!r} carries the SPARQL protocol parameter "
+            f"{', '.join(sorted(names & PROTOCOL_PARAMETERS))}",
+            hint="give the endpoint URL without it; the query, update and graph come from "
+            "the command (--graph), never from the URL",
         )
     return url
 
