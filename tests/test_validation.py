@@ -325,3 +325,18 @@ def test_severity_option_lists_only_the_more_severe_results(run_cli, tmp_path):
     assert code == 0
     assert "significance" not in out
     assert out.startswith("conforms: 0 violations, 0 warnings, 1 infos on 1 nodes")
+
+
+def test_validate_command_with_other_shapes(run_cli, tmp_path):
+    shapes = tmp_path / "label-only.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<urn:s> sh:targetClass <https://w3id.org/retinoid-ld/SourceDocument> ;\n"
+        "    sh:property [ sh:path rdfs:label ; sh:minCount 1 ;\n"
+        '        sh:message "{$this} needs a label" ] .\n'
+    )
+    code, out, _err = run_cli("validate", "--shapes", shapes, GOOD / "minimal-finding.ttl")
+    assert code == 1
+    assert "tests/good_inputs/minimal-finding.ttl:9: rld:doc-test" in out
+    assert "rld:doc-test needs a label" in out

@@ -60,7 +60,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "all); the summary always counts all",
     )
     parser.add_argument(
-        "--shapes", nargs="+", metavar="SHAPES", help="shapes files (default: shapes/*.ttl)"
+        "--shapes",
+        action="append",
+        metavar="FILE",
+        help="a shapes file, instead of shapes/*.ttl (repeat for several)",
     )
     parser.set_defaults(handler=run)
 
