@@ -10,9 +10,9 @@ of grlc), documented in ``queries/README.md``::
 
 A parameter is a variable of the query (``?drug_a``) bound to an RDF term when the
 query runs: on the embedded store as a pyoxigraph substitution, on rdflib through
-``initBindings``, and on a remote endpoint as a ``VALUES`` block of serialised terms
-placed first in the WHERE clause (:func:`text_with_values`). Its value is never
-pasted into the query text as such.
+``initBindings``, and on a remote endpoint as ``VALUES`` blocks of serialised terms
+placed first in each group that uses it (:func:`text_with_values`). Its value is
+never pasted into the query text as such.
 """
 
 from __future__ import annotations
@@ -293,80 +293,17 @@ def bind_parameters(
 # Binding as VALUES, for endpoints that cannot pre-bind variables
 # ---------------------------------------------------------------------------
 
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def sparql_term(term: rdflib.term.Node) -> str:
-    """An RDF term written in SPARQL syntax, escaped so that it is always one term."""
-    if isinstance(term, rdflib.URIRef):
-        return f"<{check_iri(str(term), what='IRI')}>"
-    if isinstance(term, rdflib.Literal):
-        lexical = "".join(_ESCAPES.get(ch, ch) for ch in str(term))
-        if term.language:
-            if not re.fullmatch(r"[A-Za-z]+(-[A-Za-z0-9]+)*", term.language):
-                raise InputError(f"invalid language tag {term.language!r}")
-            return f'"{lexical}"@{term.language}'
-        if term.datatype:
-            return f'"{lexical}"^^<{check_iri(str(term.datatype), what="datatype")}>'
-        return f'"{lexical}"'
-    raise InputError(f"cannot bind {term!r}: only IRIs and literals can be parameters")
-
-
-def _where_brace(text: str) -> int:
-    """Offset of the '{' opening the WHERE clause: the first brace outside comments,
-    strings and IRIs (the saved queries are SELECT queries)."""
-    position, length = 0, len(text)
-    while position < length:
-        char = text[position]
-        if char == "#":
-            end = text.find("\n", position)
-            position = length if end < 0 else end + 1
-            continue
-        if char in "\"'":
-            quote = (
-                text[position : position + 3]
-                if text[position : position + 3] in ('"""', "'''")
-                else char
-            )
-            position += len(quote)
-            while position < length and not text.startswith(quote, position):
-                position += 2 if text[position] == "\\" else 1
-            position += len(quote)
-            continue
-        if char == "<":
-            end = text.find(">", position)
-            if end > 0 and not set(text[position + 1 : end]) & set(' \n\t"{}|^`'):
-                position = end + 1
-                continue
-        if char == "{":
-            return position
-        position += 1
-    raise InputError("the query has no WHERE clause to bind parameters in")
-
 
 def text_with_values(text: str, bindings: Mapping[str, rdflib.term.Node]) -> str:
-    """The query text with its parameters bound by a VALUES block first in WHERE.
+    """The query text with its parameters bound by VALUES blocks of serialised RDF terms.
 
-    For endpoints without pre-bound variables (the SPARQL protocol has none). Each
-    value is serialised as one RDF term, so a parameter cannot change the query; the
-    saved queries are written so that binding first in WHERE answers the same as a
-    pre-bound variable.
+    For endpoints without pre-bound variables (the SPARQL protocol has none); see
+    :func:`retinoid_ld.sparql_values.bind_by_values`, which places a block first in
+    every group that uses a parameter so that it answers as pre-binding does.
     """
-    if not bindings:
-        return text
-    names = list(bindings)
-    for name in names:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise InputError(f"{name!r} is not a SPARQL variable name")
-    block = (
-        " VALUES ("
-        + " ".join(f"?{n}" for n in names)
-        + ") { ("
-        + " ".join(sparql_term(bindings[n]) for n in names)
-        + ") }\n"
-    )
-    brace = _where_brace(text)
-    return text[: brace + 1] + block + text[brace + 1 :]
+    from retinoid_ld.sparql_values import bind_by_values
+
+    return bind_by_values(text, bindings)
 
 
 def run_saved_query(
