@@ -335,7 +335,7 @@ def _server_pid(base: str) -> int | None:
     """The pid of the oxigraph process listening on ``base``'s port (ours: we started it)."""
     port = base.rsplit(":", 1)[1]
     found = subprocess.run(
-        ["pgrep", "-f", f"--bind 127.0.0.1:{port}"], capture_output=True, text=True
+        ["pgrep", "-f", "--", f"--bind 127.0.0.1:{port}"], capture_output=True, text=True
     )
     pids = [int(p) for p in found.stdout.split()]
     for pid in pids:
