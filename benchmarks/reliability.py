@@ -564,19 +564,19 @@ def killed_builds(work: Path, seed: int, count: int) -> dict[str, Any]:
         process.send_signal(signal.SIGKILL)
         process.wait()
         try:
-            count = store_fingerprint(store)[1]
+            held = store_fingerprint(store)[1]
         except Exception as error:  # an unreadable store is exactly what must not happen
             problems.append(f"store unreadable after kill: {error}")
             continue
-        if count == count_plain:
+        if held == count_plain:
             outcomes["old version kept"] += 1
-        elif count == count_extra:
+        elif held == count_extra:
             outcomes[
                 "new version complete"
                 + (" (finished before the kill)" if finished_before_kill else "")
             ] += 1
         else:
-            problems.append(f"mixed store: {count} triples")
+            problems.append(f"mixed store: {held} triples")
         # Back to the plain store, so every kill starts from the same state.
         build_store(store, data_files=plain, validate=False)
     final = subprocess.run(
