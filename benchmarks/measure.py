@@ -82,9 +82,16 @@ def run_task(
     *,
     bound: float,
     memory_limit_mib: int | None = None,
+    resident_cap_mib: float | None = None,
     on_event: Callable[[dict[str, Any]], None] | None = None,
 ) -> Measurement:
-    """Run ``task`` in a fresh process; kill it if a phase outlasts its bound."""
+    """Run ``task`` in a fresh process; kill it if a phase outlasts its bound.
+
+    ``memory_limit_mib`` caps its address space (for rdflib and pySHACL; Oxigraph's
+    RocksDB maps far more than it uses); ``resident_cap_mib`` kills it when its resident
+    memory passes the cap (watched every second), so that one step cannot exhaust a
+    shared machine.
+    """
     process = subprocess.Popen(
         [sys.executable, "-m", "benchmarks.measure"],
         stdin=subprocess.PIPE,
@@ -112,6 +119,16 @@ def run_task(
                 _kill_group(process)
                 return Measurement(
                     "timeout", events=events, phase=phase, bound=phase_bound, error=errors.decode()
+                )
+            resident = _resident_mib(process.pid) if resident_cap_mib else None
+            if resident is not None and resident > resident_cap_mib:
+                _kill_group(process)
+                return Measurement(
+                    "memory",
+                    events=events,
+                    phase=phase,
+                    peak_mib=resident,
+                    error=f"stopped: resident memory passed {resident_cap_mib / 1024:g} GiB",
                 )
             for key, _ in selector.select(timeout=min(remaining, 1.0)):
                 chunk = os.read(key.fileobj.fileno(), 1 << 16)  # type: ignore[union-attr]
@@ -149,6 +166,17 @@ def run_task(
     return Measurement(
         "ok", result=done.get("result", {}), events=events, peak_mib=done.get("peak_mib")
     )
+
+
+def _resident_mib(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -39,7 +39,8 @@ from typing import Any
 
 from benchmarks import generate as generator
 from benchmarks.engines import fast_engine_available, truth_as_results
-from benchmarks.measure import REPO, Measurement, run_task
+from benchmarks.measure import REPO, Measurement
+from benchmarks.measure import run_task as _run_task
 
 DEFAULT_SIZES = "10000,100000"
 GiB = 1024.0
@@ -70,7 +71,16 @@ class Config:
     output_dir: Path = REPO / "benchmarks"
     baselines: bool = True
     baseline_memory_mib: int = 10240
+    resident_cap_mib: int = 12288
     keep: bool = False
+
+
+RESIDENT_CAP_MIB: float | None = None  # set from --memory-cap by main()
+
+
+def run_task(task: str, args: dict[str, Any], **options: Any) -> Measurement:
+    """Every step under the run's resident-memory cap (protects a shared machine)."""
+    return _run_task(task, args, resident_cap_mib=RESIDENT_CAP_MIB, **options)
 
 
 def say(message: str) -> None:
@@ -400,6 +410,7 @@ def run(config: Config) -> dict[str, Any]:
             "fault_share": config.fault_share,
             "baseline_memory_mib": config.baseline_memory_mib,
             "baselines": config.baselines,
+            "resident_cap_mib": config.resident_cap_mib,
         },
         "saved_queries": [q.name for q in saved_queries()],
         "sizes": [],
@@ -481,7 +492,7 @@ def _cell(entry: dict[str, Any] | None, *, memory: bool = False) -> str:
     if status == "timeout":
         return f"did not finish in {entry.get('bound') or '?':g} s"
     if status == "memory":
-        return "did not finish: memory limit"
+        return f"did not finish: {entry.get('error') or 'memory limit'}"[:120]
     if status == "skipped":
         return "skipped (" + entry.get("error", "not run") + ")"
     if status == "missing":
@@ -1018,6 +1029,13 @@ def parse_arguments(argv: Sequence[str] | None) -> Config:
         help="where results.md and results.json go",
     )
     parser.add_argument("--keep", action="store_true", help="keep the built stores in --work")
+    parser.add_argument(
+        "--memory-cap",
+        type=int,
+        default=12288,
+        metavar="MiB",
+        help="stop any step whose resident memory passes this (default 12 GiB)",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -1032,11 +1050,14 @@ def parse_arguments(argv: Sequence[str] | None) -> Config:
         baselines=not args.no_baselines,
         baseline_memory_mib=args.baseline_memory,
         keep=args.keep,
+        resident_cap_mib=args.memory_cap,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_arguments(argv)
+    global RESIDENT_CAP_MIB
+    RESIDENT_CAP_MIB = config.resident_cap_mib
     report = run(config)
     config.output_dir.mkdir(parents=True, exist_ok=True)
     (config.output_dir / "results.json").write_text(
