@@ -73,6 +73,7 @@ class Config:
     baseline_memory_mib: int = 10240
     resident_cap_mib: int = 12288
     keep: bool = False
+    append: bool = False
     # rdflib measurements that did not finish at a smaller size are not tried again.
     rdflib_skip: set[str] = field(default_factory=set)
 
@@ -784,6 +785,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"`--sizes {','.join(map(str, c['sizes']))} --repeat {c['repeat']} "
         f"--time-bound {c['time_bound']:g}` (seed {c['seed']}).",
         "",
+        *(
+            f"Sizes {', '.join(f'{s:,}' for s in run['sizes'])} come from an earlier run "
+            f"({run['started']} to {run['finished']}, commit {run['versions'].get('commit')}, "
+            f"--repeat {run['config']['repeat']} --time-bound {run['config']['time_bound']:g})."
+            for run in report.get("earlier_runs", [])
+            if run["sizes"]
+        ),
+        "",
         "## Machine",
         "",
         f"- {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB RAM, {m['system']}",
@@ -1041,6 +1050,11 @@ def parse_arguments(argv: Sequence[str] | None) -> Config:
     )
     parser.add_argument("--keep", action="store_true", help="keep the built stores in --work")
     parser.add_argument(
+        "--append",
+        action="store_true",
+        help="keep the other sizes of the results.json already in --output-dir (e.g. add 1000000)",
+    )
+    parser.add_argument(
         "--memory-cap",
         type=int,
         default=12288,
@@ -1062,7 +1076,37 @@ def parse_arguments(argv: Sequence[str] | None) -> Config:
         baseline_memory_mib=args.baseline_memory,
         keep=args.keep,
         resident_cap_mib=args.memory_cap,
+        append=args.append,
     )
+
+
+def merge_reports(previous_path: Path, report: dict[str, Any]) -> dict[str, Any]:
+    """This run's sizes added to an earlier run's (same machine), for one results file.
+
+    Each size keeps the versions and commit it was measured with; the header lists both runs.
+    """
+    if not previous_path.is_file():
+        return report
+    previous = json.loads(previous_path.read_text())
+    measured = {r["findings"] for r in report["sizes"]}
+    kept = [r for r in previous["sizes"] if r["findings"] not in measured]
+    for r in kept:
+        r.setdefault("run", {"started": previous["started"], "versions": previous["versions"]})
+    for r in report["sizes"]:
+        r["run"] = {"started": report["started"], "versions": report["versions"]}
+    merged = dict(report)
+    merged["sizes"] = sorted(kept + report["sizes"], key=lambda r: r["findings"])
+    merged["earlier_runs"] = [
+        *previous.get("earlier_runs", []),
+        {
+            "started": previous["started"],
+            "finished": previous["finished"],
+            "versions": previous["versions"],
+            "config": previous["config"],
+            "sizes": [r["findings"] for r in kept],
+        },
+    ]
+    return merged
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1071,6 +1115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     RESIDENT_CAP_MIB = config.resident_cap_mib
     report = run(config)
     config.output_dir.mkdir(parents=True, exist_ok=True)
+    if config.append:
+        report = merge_reports(config.output_dir / "results.json", report)
     (config.output_dir / "results.json").write_text(
         json.dumps(report, indent=1, default=str) + "\n"
     )

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from benchmarks import generate
 from benchmarks.engines import truth_as_results
-from benchmarks.run import evaluate_targets, render_markdown
+from benchmarks.run import evaluate_targets, merge_reports, render_markdown
 
 from retinoid_ld import resources
 from retinoid_ld.namespaces import RLD
@@ -299,6 +299,22 @@ def test_results_markdown_has_every_section():
     assert "did not finish in 300 s" in text
     assert "| 0.00167 (600× faster) |" in text  # fast-query against rdflib's 30 s
     assert "| < 0.00133 (> 750× faster) |" in text  # slow-query: rdflib did not finish
+
+
+def test_a_later_run_adds_its_sizes_to_the_earlier_results(tmp_path):
+    earlier = fabricated_report()
+    earlier["sizes"] = earlier["sizes"][:1]  # 100,000 only
+    (tmp_path / "results.json").write_text(json.dumps(earlier))
+    later = fabricated_report()
+    later["started"] = "2026-11-22T00:00:00+00:00"
+    later["config"] = {**later["config"], "sizes": [1_000_000]}
+    later["sizes"] = later["sizes"][1:]
+    merged = merge_reports(tmp_path / "results.json", later)
+    assert [r["findings"] for r in merged["sizes"]] == [100_000, 1_000_000]
+    text = render_markdown(merged)
+    assert "Sizes 100,000 come from an earlier run (2026-11-21T00:00:00+00:00" in text
+    assert "`--sizes 1000000 --repeat 5" in text
+    assert "| | 100,000 | 1,000,000 |" in text
 
 
 @pytest.mark.slow
