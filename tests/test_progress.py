@@ -61,3 +61,23 @@ def test_build_command_logs_steps_when_not_a_terminal(tmp_path, run_cli):
     assert out == ""
     assert "\r" not in err
     assert "store ready" in err
+
+
+def test_a_ticking_step_keeps_redrawing_its_clock():
+    import time
+
+    from retinoid_ld.progress import step
+
+    stream = FakeTerminal()
+    with step("validate", "checking", stream=stream):
+        time.sleep(1.2)
+    draws = [line for line in stream.getvalue().split("\r") if line.startswith("validate:")]
+    assert len(draws) >= 2  # the first draw and at least one tick
+    assert all("checking" in line for line in draws)
+    assert stream.getvalue().endswith("\r")  # the line is cleared at the end
+
+
+def test_validate_command_prints_no_progress_when_not_a_terminal(run_cli):
+    code, _out, err = run_cli("validate")
+    assert code == 0, err
+    assert "\r" not in err

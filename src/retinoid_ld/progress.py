@@ -16,8 +16,10 @@ Two shapes cover every caller::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO, TypeVar
@@ -181,16 +183,42 @@ def track(
             bar.advance()
 
 
-def step_reporter(label: str, *, stream: TextIO | None = None) -> Callable[[str], None]:
+def step_reporter(
+    label: str, *, stream: TextIO | None = None, ticking: bool = False
+) -> Callable[[str], None]:
     """A ``progress`` callback for steps known only by name (as ``build_store`` reports them).
 
     On a terminal each message replaces the previous one on the same line, with the
-    time elapsed; elsewhere the messages are dropped.
+    time elapsed; elsewhere the messages are dropped. With ``ticking`` a background
+    thread redraws the line twice a second, so the clock runs during a long step that
+    reports nothing (call ``close()`` when done).
     """
     bar = progress_bar(label, stream=stream)
+    stop = threading.Event()
 
     def report(message: str) -> None:
         bar.update(status=message)
 
-    report.close = bar.close  # type: ignore[attr-defined]
+    def tick() -> None:
+        while not stop.wait(0.5):
+            bar.update()
+
+    def close(final: str | None = None) -> None:
+        stop.set()
+        bar.close(final)
+
+    if ticking and bar.enabled:
+        threading.Thread(target=tick, daemon=True).start()
+    report.close = close  # type: ignore[attr-defined]
     return report
+
+
+@contextlib.contextmanager
+def step(label: str, message: str, *, stream: TextIO | None = None) -> Iterator[None]:
+    """Show ``label: elapsed message`` on a terminal while the block runs; nothing elsewhere."""
+    report = step_reporter(label, stream=stream, ticking=True)
+    report(message)
+    try:
+        yield
+    finally:
+        report.close()  # type: ignore[attr-defined]

@@ -30,7 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # On a terminal the steps redraw one status line; elsewhere they are logged line by line.
-    say = None if args.quiet else (step_reporter("build") if progress_enabled() else log)
+    say = (
+        None
+        if args.quiet
+        else (step_reporter("build", ticking=True) if progress_enabled() else log)
+    )
     try:
         result = build_store(
             args.store, data_files=args.data or None, validate=not args.no_validate, progress=say

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from retinoid_ld.commands.common import new_command
 from retinoid_ld.errors import EXIT_NONCONFORMING, EXIT_OK
+from retinoid_ld.progress import step
 from retinoid_ld.validation import DEFAULT_ENGINE, ENGINES, ValidationReport, validate
 
 DESCRIPTION = """\
@@ -147,6 +148,7 @@ def print_report(
 
 
 def run(args: argparse.Namespace) -> int:
-    report = validate(args.files or None, engine=args.engine, shapes=args.shapes)
+    with step("validate", "checking the data against the shapes"):
+        report = validate(args.files or None, engine=args.engine, shapes=args.shapes)
     print_report(report, args.format, stream=sys.stdout, severity=args.severity)
     return EXIT_OK if report.conforms else EXIT_NONCONFORMING
