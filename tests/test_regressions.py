@@ -75,6 +75,19 @@ def test_xml_entities_built_of_entities_are_refused(tmp_path: Path):
     result = run("validate", path, timeout=60)
     assert result.returncode == 2, result.stderr
     assert f"{path}:4: an XML entity is defined from other entities" in result.stderr
+    # Plain entities, as Protégé writes them for namespaces, are still read.
+    plain = tmp_path / "plain.rdf"
+    plain.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE rdf:RDF [\n <!ENTITY obo "http://purl.obolibrary.org/obo/" >\n]>\n'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        'xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">'
+        '<rdf:Description rdf:about="&obo;CHEBI_6067"><rdfs:label>isotretinoin</rdfs:label>'
+        "</rdf:Description></rdf:RDF>\n"
+    )
+    from retinoid_ld.rdfio import load_quads
+
+    (quad,) = load_quads([plain])
+    assert quad.subject.value == "http://purl.obolibrary.org/obo/CHEBI_6067"
 
 
 @pytest.mark.parametrize("timeout", [[], ["--timeout", "30"]])
