@@ -117,7 +117,7 @@ EXPECTED_ROWS: dict[str, tuple[str, ...]] = {
         "hypothesized",
         "",
         "",
-        "NCBITaxon:9606",
+        "",  # the source names no species: none is recorded
         "",
     ),
     "rld:finding-000-t2-il17-th17-response": (
