@@ -16,7 +16,7 @@ from typing import TextIO
 
 import rdflib
 
-from retinoid_ld.namespaces import curie
+from retinoid_ld.namespaces import PREFIXES, curie
 from retinoid_ld.query import QueryResult
 
 RESULT_FORMATS = ("table", "csv", "tsv", "json", "markdown")
@@ -97,6 +97,8 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
         return ("true" if result.boolean else "false") + "\n"
     if result.kind == "construct":
         assert result.graph is not None
+        for prefix, namespace in PREFIXES.items():
+            result.graph.bind(prefix, namespace, override=True)
         return result.graph.serialize(format="turtle")
     if fmt == "json":
         bindings = [
@@ -149,5 +151,5 @@ def write_result(result: QueryResult, fmt: str, *, out: TextIO, err: TextIO) -> 
     other formats: on ``err``, so that the data stream stays clean)."""
     out.write(format_result(result, fmt))
     note = cut_note(result)
-    if note and fmt not in ("table", "markdown"):
+    if note and (fmt not in ("table", "markdown") or result.kind == "construct"):
         err.write(f"note: {note}\n")
