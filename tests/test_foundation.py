@@ -243,3 +243,18 @@ def test_wheel_contains_data_and_works_outside_the_repository(tmp_path):
         check=False,
     )
     assert "PR_000001153" in query.stdout, query.stderr
+
+
+def test_public_api_names_resolve_and_import_stays_light():
+    code = (
+        "import sys, retinoid_ld\n"
+        "assert 'matplotlib' not in sys.modules and 'owlready2' not in sys.modules\n"
+        "missing = [n for n in retinoid_ld.__all__ if not callable(getattr(retinoid_ld, n)) "
+        "and not isinstance(getattr(retinoid_ld, n), (str, tuple))]\n"
+        "print(missing)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
