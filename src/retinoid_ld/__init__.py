@@ -13,7 +13,6 @@ does can be done from Python::
 from retinoid_ld.errors import InputError, NonConformingError, RetinoidError
 from retinoid_ld.export import EXPORT_FORMATS, export_store
 
-# Imported after the submodules of the same name, so these names are the functions.
 from retinoid_ld.imports import refresh_imports
 from retinoid_ld.plot_matrix import plot_matrix
 from retinoid_ld.plot_mechanism import plot_mechanism
@@ -25,6 +24,9 @@ from retinoid_ld.store import BuildResult, build_store, default_store_path, open
 from retinoid_ld.validation import ValidationReport, validate, validate_store
 
 __version__ = "0.1.0"
+
+# Note: plot_matrix, plot_mechanism and reason name both a submodule and its function;
+# the from-imports above run first, so the package attribute is the function.
 
 # The remote backend loads SPARQLWrapper, so it is imported only when first used.
 _REMOTE = ("RemoteEndpoint", "push_store", "run_saved_query_remote", "run_sparql_remote")
