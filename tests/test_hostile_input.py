@@ -100,7 +100,7 @@ def own_store(tmp_path_factory) -> Path:
     return path
 
 
-@settings(HOSTILE, max_examples=50)
+@settings(HOSTILE, max_examples=35)
 @given(name=st.sampled_from(sorted(DOCUMENTS)), steps=mutations)
 def test_validate_survives_mutated_data_files(cases_dir, name, steps):
     data = mutated(name, steps)
@@ -115,7 +115,7 @@ def test_validate_survives_mutated_data_files(cases_dir, name, steps):
         assert re.search(rf"{re.escape(str(path))}(:\d+:\d+)?: ", error), error
 
 
-@settings(HOSTILE, max_examples=40)
+@settings(HOSTILE, max_examples=25)
 @given(data=st.binary(max_size=400), suffix=st.sampled_from([".ttl", ".nt", ".jsonld"]))
 def test_validate_survives_random_bytes(cases_dir, data, suffix):
     path = cases_dir / f"random{suffix}"
@@ -125,7 +125,7 @@ def test_validate_survives_random_bytes(cases_dir, data, suffix):
     assert outcome.code in (0, 1, 2)
 
 
-@settings(HOSTILE, max_examples=20)
+@settings(HOSTILE, max_examples=12)
 @given(name=st.sampled_from(sorted(n for n in DOCUMENTS if n.endswith(".ttl"))), steps=mutations)
 def test_failed_build_leaves_the_store_as_it_was(cases_dir, own_store, name, steps):
     before = store_fingerprint(own_store)
@@ -156,7 +156,7 @@ sparql_texts = st.one_of(
 )
 
 
-@settings(HOSTILE, max_examples=60)
+@settings(HOSTILE, max_examples=40)
 @given(text=sparql_texts)
 def test_sparql_survives_hostile_queries(built_store, text):
     if not text.strip() or text.startswith("-"):
@@ -168,7 +168,7 @@ def test_sparql_survives_hostile_queries(built_store, text):
     assert outcome.code in (0, 2)
 
 
-@settings(HOSTILE, max_examples=20)
+@settings(HOSTILE, max_examples=10)
 @given(text=sparql_texts)
 def test_sparql_survives_hostile_queries_on_stdin(built_store, text):
     outcome = run_cli(
@@ -178,7 +178,7 @@ def test_sparql_survives_hostile_queries_on_stdin(built_store, text):
     assert outcome.code in (0, 2)
 
 
-@settings(HOSTILE, max_examples=60)
+@settings(HOSTILE, max_examples=40)
 @given(
     target=st.sampled_from(PARAMETERISED),
     value=st.one_of(st.sampled_from(HOSTILE_VALUES), st.text(max_size=120)),

@@ -84,7 +84,7 @@ def test_killed_pushes_leave_the_old_or_the_new_graph(builds, server):
 
     rng = random.Random(20261121)
     seen = []
-    for method in ("insert-data", "graph-store", "insert-data", "graph-store", "insert-data"):
+    for method in ("insert-data", "graph-store", "insert-data"):
         push(old, server, "graph-store")  # every kill starts from the old graph
         process = push(new, server, method, wait=False)
         time.sleep(rng.uniform(0.2, slow_push if method == "insert-data" else 1.5))
