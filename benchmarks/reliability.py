@@ -625,6 +625,16 @@ def render(report: dict[str, Any]) -> str:
         "Written by `python -m benchmarks.reliability` (see `benchmarks/README.md`); do not edit by hand.",
         f"Run from {report['started']} to {report['finished']} (seed {report['seed']}), "
         f"retinoid-ld at commit {report['commit']}.",
+        *(
+            [
+                f"Machine: {report['machine']['cores']} cores, {report['machine']['cpu']}, "
+                f"{report['machine']['memory_gib']} GiB; load average at the start "
+                f"{', '.join(map(str, report['machine']['load_average_at_start']))} "
+                "(shared with other work: the load figures are lower bounds)."
+            ]
+            if "machine" in report
+            else []
+        ),
         "",
         "## Hostile input",
         "",
@@ -759,13 +769,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    from benchmarks.run import versions
+    from benchmarks.run import machine, versions
 
     started = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     report: dict[str, Any] = {
         "started": started.isoformat(),
         "seed": args.seed,
         "commit": versions()["commit"],
+        "machine": machine(),
     }
     with tempfile.TemporaryDirectory(prefix="retinoid-ld-reliability-") as temporary:
         work = Path(temporary)
