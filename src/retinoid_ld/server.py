@@ -39,8 +39,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retinoid_ld.errors import RetinoidError, StoreError
-from retinoid_ld.store import current_version, resolve_store_path, version_in_use
+from retinoid_ld.errors import RetinoidError
+from retinoid_ld.store import require_current_version, resolve_store_path, version_in_use
 
 DEFAULT_BIND = "127.0.0.1:7878"
 DEFAULT_TIMEOUT = 30
@@ -234,12 +234,7 @@ def served_location(
     build must never change once published.
     """
     root = resolve_store_path(store)
-    version = current_version(root)
-    if version is None:
-        raise StoreError(
-            f"{root}: no store has been built here",
-            hint=f"run 'retinoid-ld build --store {root}' first",
-        )
+    version = require_current_version(root)
     if not writable:
         # Pin the version so a rebuild while serving never prunes it from under the server.
         with version_in_use(root) as pinned:

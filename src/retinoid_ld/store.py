@@ -393,12 +393,7 @@ def _in_use(version: Path) -> bool:
 def version_in_use(path: str | os.PathLike[str] | None = None) -> Iterator[Path]:
     """Pin the current version for a long-running reader; it is not pruned while pinned."""
     root = resolve_store_path(path)
-    version = current_version(root)
-    if version is None:
-        raise StoreError(
-            f"{root}: no store has been built here",
-            hint=f"run 'retinoid-ld build --store {root}' first",
-        )
+    version = require_current_version(root)
     marker = version / f".in-use-{os.getpid()}"
     marker.touch()
     try:
@@ -406,6 +401,17 @@ def version_in_use(path: str | os.PathLike[str] | None = None) -> Iterator[Path]
     finally:
         with contextlib.suppress(FileNotFoundError):
             marker.unlink()
+
+
+def require_current_version(root: Path) -> Path:
+    """The current version, or a StoreError saying how to build one."""
+    version = current_version(root)
+    if version is None:
+        raise StoreError(
+            f"{root}: no store has been built here",
+            hint=f"run 'retinoid-ld build --store {root}' first",
+        )
+    return version
 
 
 def current_version(root: Path) -> Path | None:
@@ -420,12 +426,7 @@ def current_version(root: Path) -> Path | None:
 def open_store(path: str | os.PathLike[str] | None = None) -> ox.Store:
     """Open the current version of a built store read-only."""
     root = resolve_store_path(path)
-    version = current_version(root)
-    if version is None:
-        raise StoreError(
-            f"{root}: no store has been built here",
-            hint=f"run 'retinoid-ld build --store {root}' first",
-        )
+    version = require_current_version(root)
     try:
         return ox.Store.read_only(str(version))
     except OSError as error:
@@ -435,12 +436,7 @@ def open_store(path: str | os.PathLike[str] | None = None) -> ox.Store:
 def store_info(path: str | os.PathLike[str] | None = None) -> dict[str, object]:
     """What is in the store: triples, findings, studies, drugs, build time and source version."""
     root = resolve_store_path(path)
-    version = current_version(root)
-    if version is None:
-        raise StoreError(
-            f"{root}: no store has been built here",
-            hint=f"run 'retinoid-ld build --store {root}' first",
-        )
+    version = require_current_version(root)
     info = json.loads((version / BUILD_INFO).read_text())
     store = ox.Store.read_only(str(version))
     counts_query = f"""
