@@ -179,3 +179,20 @@ def test_endpoint_url_cannot_turn_a_query_into_an_update(tmp_path, run_cli):
         assert ask(server.query_url, "ASK { GRAPH <http://example.org/g> { <urn:a> ?p ?o } }") == (
             "true"
         )
+
+
+def test_a_parameter_iri_the_store_cannot_hold_is_an_input_error(built_store, run_cli):
+    # Found by the fuzz run: an IRI with a malformed authority passed the parameter
+    # check, then pyoxigraph refused it and the command ended with an internal error.
+    code, out, err = run_cli(
+        "query",
+        "effects-by-cell-type",
+        "--store",
+        built_store,
+        "--param",
+        "cell_type=<http://purl.obolibraryobo:CHEBI_.org/obo/CHEBI_6067>",
+    )
+    assert code == 2, err
+    assert "parameter cell_type: 'http://purl.obolibraryobo:CHEBI_.org/obo/CHEBI_6067'" in err
+    assert "is not a valid IRI" in err
+    assert out == ""

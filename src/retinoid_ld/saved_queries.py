@@ -190,7 +190,13 @@ def _names(store: ox.Store, query: str) -> dict[str, set[str]]:
 
 def check_iri(iri: str, *, what: str) -> rdflib.URIRef:
     """An IRI that is safe to use as an RDF term, or a clear error saying why not."""
-    if not _IRI_SCHEME.match(iri) or set(iri) & _IRI_FORBIDDEN:
+    valid = bool(_IRI_SCHEME.match(iri)) and not set(iri) & _IRI_FORBIDDEN
+    if valid:
+        try:  # the store's own IRI syntax check (RFC 3987): a bad port or host fails here
+            ox.NamedNode(iri)
+        except ValueError:
+            valid = False
+    if not valid:
         raise InputError(
             f"{what}: {iri!r} is not a valid IRI",
             hint="give a CURIE (CL:0000738) or an absolute IRI without spaces, quotes or <>",
