@@ -190,6 +190,10 @@ HOSTILE_VALUES = (
     "CL:0000576",
     "-1",
     "1e308",
+    "<http://purl.obolibrary.org:notaport/obo/CL_0000738>",
+    "http://[zz]/x",
+    "http://a:b@:/x",
+    "urn:",
 )
 
 
