@@ -9,6 +9,7 @@ import sys
 import zipfile
 
 import pytest
+import rdflib
 
 import retinoid_ld
 from retinoid_ld import resources
@@ -258,3 +259,24 @@ def test_public_api_names_resolve_and_import_stays_light():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("name", "iri"),
+    [
+        ("13-cis-retinoic acid", "http://purl.obolibrary.org/obo/CHEBI_6067"),
+        ("Accutane", "http://purl.obolibrary.org/obo/CHEBI_6067"),
+        ("ATRA", "http://purl.obolibrary.org/obo/CHEBI_15367"),
+    ],
+)
+def test_drug_names_the_sources_use_resolve(built_store, name, iri):
+    result = retinoid_ld.run_saved_query(
+        "opposite-effects", params={"drug_a": name, "drug_b": "etretinate"}, store=built_store
+    )
+    assert result.variables[0] == "drug_a"
+    bound = retinoid_ld.run_sparql(
+        "SELECT ?d ?n WHERE { ?d <http://www.w3.org/2004/02/skos/core#altLabel> ?n }",
+        store=built_store,
+        substitutions={"n": rdflib.Literal(name)},
+    )
+    assert [str(row[0]) for row in bound.rows] == [iri]

@@ -12,7 +12,6 @@ does can be done from Python::
 
 from retinoid_ld.errors import InputError, NonConformingError, RetinoidError
 from retinoid_ld.export import EXPORT_FORMATS, export_store
-
 from retinoid_ld.imports import refresh_imports
 from retinoid_ld.plot_matrix import plot_matrix
 from retinoid_ld.plot_mechanism import plot_mechanism
