@@ -621,6 +621,21 @@ def merge(*tallies: Tally) -> Tally:
     return total
 
 
+def regression_tests() -> list[tuple[str, str]]:
+    """Each regression test's name and the comment under it that says what broke."""
+    import re
+
+    path = REPO / "tests" / "test_regressions.py"
+    if not path.is_file():
+        return []
+    found = []
+    pattern = re.compile(r"^def (test_\w+)\([^)]*\):\n((?:    #[^\n]*\n)+)", re.MULTILINE)
+    for match in pattern.finditer(path.read_text()):
+        comment = " ".join(line.strip().lstrip("#").strip() for line in match.group(2).splitlines())
+        found.append((match.group(1), comment))
+    return found
+
+
 def render(report: dict[str, Any]) -> str:
     fuzzing = report["fuzz"]
     lines = [
@@ -673,6 +688,15 @@ def render(report: dict[str, Any]) -> str:
                 f"- {failure['target']}: {'; '.join(failure['problems'])} — case `{failure['case'][:120]}`"
             )
         lines.append("")
+    found = regression_tests()
+    if found:
+        lines += [
+            "Bugs these runs found, each fixed and kept fixed by a test in "
+            "`tests/test_regressions.py`:",
+            "",
+            *(f"- `{name}`: {why}" for name, why in found),
+            "",
+        ]
     kills = report.get("killed_builds")
     lines += ["## Faults injected", ""]
     if kills:
@@ -768,7 +792,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output-dir", type=Path, default=REPO / "benchmarks")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        metavar="JSON",
+        help="only rewrite reliability.md from a reliability.json written by an earlier run",
+    )
     args = parser.parse_args(argv)
+    if args.render:
+        args.output_dir.mkdir(parents=True, exist_ok=True)
+        (args.output_dir / "reliability.md").write_text(render(json.loads(args.render.read_text())))
+        return 0
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
