@@ -351,9 +351,42 @@ def _add(
     return lambda pairs, _v, _r: [*pairs, (predicate, value(pairs))]
 
 
+ALL_ASPECTS = (
+    "Expression",
+    "Secretion",
+    "SerumLevel",
+    "TissueLevel",
+    "Activity",
+    "CellNumber",
+    "Differentiation",
+    "NuclearLocalization",
+    "Behaviour",
+    "Size",
+    "Production",
+    "Occurrence",
+)
+
+
 def _other_aspect(pairs: Pairs) -> str:
+    """A second aspect no other finding on this target uses, one per first aspect.
+
+    So two faulty findings never come to share an aspect (and with it look like an
+    unlinked conflict): the one defect stays the only violation.
+    """
     current = next(o for p, o in pairs if p == rld("aspect"))
-    return rld("Behaviour") if current != rld("Behaviour") else rld("Size")
+    target = next(o for p, o in pairs if p == rld("target"))
+    prefix = str(target)[len(OBO) :].split("_", 1)[0] if str(target).startswith(OBO) else ""
+    used = TARGET_ASPECTS.get(prefix, ("Expression",))
+    outside = [a for a in ALL_ASPECTS if a not in used]
+    local = str(current)[len(RLD) :]
+    return rld(outside[used.index(local) % len(outside)] if local in used else outside[0])
+
+
+def _drug_as_text(pairs: Pairs, vocabulary: Vocabulary, _rng: random.Random) -> Pairs:
+    """The drug written as its name: one literal per drug, so faulty findings never
+    come to share a drug they did not share before."""
+    labels = {d.iri: d.label for d in vocabulary.drugs}
+    return [(p, text(labels.get(str(o), "a drug")) if p == rld("drug") else o) for p, o in pairs]
 
 
 FAULTS: tuple[Fault, ...] = (
@@ -392,7 +425,7 @@ FAULTS: tuple[Fault, ...] = (
         "drug given as a literal",
         rld("drug"),
         SH + "NodeConstraintComponent",
-        _replace(rld("drug"), lambda _v, _r: text("isotretinoin")),
+        _drug_as_text,
     ),
     Fault(
         "species that is a drug",
