@@ -74,6 +74,7 @@ class Config:
     resident_cap_mib: int = 12288
     keep: bool = False
     append: bool = False
+    skip: frozenset[str] = frozenset()
     # rdflib measurements that did not finish at a smaller size are not tried again.
     rdflib_skip: set[str] = field(default_factory=set)
 
@@ -202,6 +203,9 @@ def measure_build(config: Config, work: Path, size: int, data: dict[str, Any]) -
     runs = 1 if size >= 1_000_000 else min(config.repeat, 3)
     out: dict[str, Any] = {}
     for gate in (False, True):
+        if gate and "gate" in config.skip:
+            out["with_gate"] = {"status": "skipped", "error": "--skip gate"}
+            continue
         measurements = []
         for index in range(1 if gate else runs):
             store = work / f"store-{size}-{'gate' if gate else 'nogate'}-{index}"
@@ -231,7 +235,7 @@ def measure_validation(config: Config, work: Path, size: int, *, pyshacl: bool) 
         out["sparql"] = {"status": "missing", "error": "no compiled-SPARQL engine in this checkout"}
         engines = []
     else:
-        engines = ["sparql", "sparql-store"]
+        engines = [e for e in ("sparql", "sparql-store") if e not in config.skip]
     if pyshacl:
         engines.append("pyshacl")
     elif config.baselines:
@@ -370,6 +374,9 @@ def measure_exports(config: Config, work: Path, size: int, store: str) -> dict[s
     runs = 2 if size >= 1_000_000 else max(2, min(config.repeat, 3))
     out: dict[str, Any] = {}
     for fmt in ("turtle", "findings-tsv"):
+        if fmt in config.skip:
+            out[fmt] = {"status": "skipped", "error": f"--skip {fmt}"}
+            continue
         if fmt not in EXPORT_FORMATS:
             out[fmt] = {"status": "missing", "error": f"export format {fmt} not in this checkout"}
             continue
@@ -406,12 +413,20 @@ def run_size(
     store = result["build"]["store"]
     if result["build"]["without_gate"]["status"] != "ok":
         return result
-    result["validation"] = measure_validation(
-        config, work, size, pyshacl=config.baselines and not skip_pyshacl
-    )
-    result["queries"] = measure_queries(config, store)
+    if "validation" in config.skip:
+        result["validation"] = {
+            engine: {"status": "skipped", "error": "--skip validation"}
+            for engine in ("sparql", "sparql-store", "pyshacl")
+        }
+    else:
+        result["validation"] = measure_validation(
+            config, work, size, pyshacl=config.baselines and not skip_pyshacl
+        )
+    result["queries"] = {} if "queries" in config.skip else measure_queries(config, store)
     result["export"] = measure_exports(config, work, size, store)
-    if config.baselines and not skip_rdflib:
+    if "rdflib" in config.skip:
+        result["rdflib"] = {"status": "skipped", "error": "--skip rdflib"}
+    elif config.baselines and not skip_rdflib:
         say("  rdflib baseline: load, every saved query, Turtle export")
         result["rdflib"] = measure_rdflib(config, work, data, store)
     elif config.baselines:
@@ -438,6 +453,7 @@ def run(config: Config) -> dict[str, Any]:
             "baseline_memory_mib": config.baseline_memory_mib,
             "baselines": config.baselines,
             "resident_cap_mib": config.resident_cap_mib,
+            "skip": sorted(config.skip),
         },
         "saved_queries": [q.name for q in saved_queries()],
         "sizes": [],
@@ -813,7 +829,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         "Written by `python -m benchmarks` (see `benchmarks/README.md`); do not edit by hand.",
         f"Run from {report['started']} to {report['finished']}, with "
         f"`--sizes {','.join(map(str, c['sizes']))} --repeat {c['repeat']} "
-        f"--time-bound {c['time_bound']:g}` (seed {c['seed']}).",
+        f"--time-bound {c['time_bound']:g}"
+        + (f" --skip {','.join(c['skip'])}" if c.get("skip") else "")
+        + f"` (seed {c['seed']}).",
         "",
         *(
             f"Sizes {', '.join(f'{s:,}' for s in run['sizes'])} come from an earlier run "
@@ -1080,6 +1098,13 @@ def parse_arguments(argv: Sequence[str] | None) -> Config:
     )
     parser.add_argument("--keep", action="store_true", help="keep the built stores in --work")
     parser.add_argument(
+        "--skip",
+        default="",
+        metavar="STEPS",
+        help="comma-separated steps not to run: gate, validation, sparql, sparql-store, "
+        "queries, turtle, findings-tsv, rdflib (e.g. at a million findings)",
+    )
+    parser.add_argument(
         "--append",
         action="store_true",
         help="keep the other sizes of the results.json already in --output-dir (e.g. add 1000000)",
@@ -1107,6 +1132,7 @@ def parse_arguments(argv: Sequence[str] | None) -> Config:
         keep=args.keep,
         resident_cap_mib=args.memory_cap,
         append=args.append,
+        skip=frozenset(s.strip() for s in args.skip.split(",") if s.strip()),
     )
 
 
