@@ -1200,6 +1200,13 @@ def merge_reports(previous_path: Path, report: dict[str, Any]) -> dict[str, Any]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--render"]:
+        # Rewrite results.md from a results.json an earlier run wrote (same figures).
+        source = Path(arguments[1])
+        target = Path(arguments[2]) if len(arguments) > 2 else source.with_suffix(".md")
+        target.write_text(render_markdown(json.loads(source.read_text())))
+        return 0
     config = parse_arguments(argv)
     global RESIDENT_CAP_MIB
     RESIDENT_CAP_MIB = config.resident_cap_mib
