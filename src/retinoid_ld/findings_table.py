@@ -94,15 +94,20 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 # Findings (any subclass of rld:Finding) and knowledge gaps, with every property the
 # table reads; one solution per (node, property, value), aggregated in Python so that
-# multi-valued properties never multiply rows.
+# multi-valued properties never multiply rows. The nodes are chosen in a subquery: with
+# the BIND beside the triple patterns Oxigraph 0.5 joins in an order 20x slower.
 _STATEMENTS_QUERY = (
     _PREFIXES
     + """
 SELECT ?node ?gap ?property ?value WHERE {
-  VALUES ?kind { rld:Finding rld:KnowledgeGap }
-  ?type rdfs:subClassOf* ?kind .
-  ?node a ?type .
-  BIND(?kind = rld:KnowledgeGap AS ?gap)
+  {
+    SELECT ?node ?gap WHERE {
+      VALUES ?kind { rld:Finding rld:KnowledgeGap }
+      ?type rdfs:subClassOf* ?kind .
+      ?node a ?type .
+      BIND(?kind = rld:KnowledgeGap AS ?gap)
+    }
+  }
   VALUES ?property {
     rld:drug rld:target rld:cellType rld:sampleContext rld:species rld:condition rld:study
     rld:evidence rld:aspect rld:direction rld:significance rld:status rld:sourceDocument
@@ -112,26 +117,19 @@ SELECT ?node ?gap ?property ?value WHERE {
 }
 """
 )
+# Every label in the store, filtered in Python to the terms the rows name: one scan of
+# rdfs:label is far cheaper than joining labels to every finding's values.
 _LABELS_QUERY = (
     _PREFIXES
     + """
-SELECT DISTINCT ?term ?label WHERE {
-  VALUES ?kind { rld:Finding rld:KnowledgeGap }
-  ?type rdfs:subClassOf* ?kind .
-  ?node a ?type .
-  VALUES ?property {
-    rld:drug rld:target rld:cellType rld:sampleContext rld:species rld:condition rld:study rld:evidence
-  }
-  ?node ?property ?term .
-  ?term rdfs:label ?label .
-}
+SELECT ?term ?label WHERE { ?term rdfs:label ?label . FILTER(isIRI(?term)) }
 """
 )
 
 
 def _clean(text: str) -> str:
     """One line, no tabs: a cell must never break the table's layout."""
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.split())
 
 
 def _snake(iri: str) -> str:
@@ -142,16 +140,16 @@ def _snake(iri: str) -> str:
     return curie(iri)
 
 
-def _labels(store: ox.Store) -> dict[str, str]:
-    """The smallest rdfs:label of each term a row names (deterministic when several)."""
+def _labels(store: ox.Store, terms: set[str]) -> dict[str, str]:
+    """The smallest rdfs:label of each of ``terms`` (deterministic when several)."""
     labels: dict[str, str] = {}
-    for solution in store.query(_LABELS_QUERY, use_default_graph_as_union=True):
-        term, label = solution["term"], solution["label"]
-        if not isinstance(term, ox.NamedNode):
+    for term, label in store.query(_LABELS_QUERY, use_default_graph_as_union=True):
+        iri = term.value
+        if iri not in terms:
             continue
         text = _clean(label.value)
-        if term.value not in labels or text < labels[term.value]:
-            labels[term.value] = text
+        if iri not in labels or text < labels[iri]:
+            labels[iri] = text
     return labels
 
 
@@ -174,14 +172,22 @@ def findings_rows(store: ox.Store) -> list[dict[str, str]]:
     """Every finding and knowledge gap of ``store`` as a row keyed by FINDINGS_COLUMNS."""
     statements: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     gaps: set[str] = set()
-    for solution in store.query(_STATEMENTS_QUERY, use_default_graph_as_union=True):
-        node = solution["node"]
+    # Solutions unpacked by position: much faster than by name over millions of rows.
+    for node, gap, prop, value in store.query(_STATEMENTS_QUERY, use_default_graph_as_union=True):
         if not isinstance(node, ox.NamedNode):
             continue  # a finding must be named to be cited; blank nodes are skipped
-        if solution["gap"].value == "true":
+        if gap.value == "true":
             gaps.add(node.value)
-        statements[node.value][solution["property"].value].add(solution["value"].value)
-    labels = _labels(store)
+        statements[node.value][prop.value].add(value.value)
+    term_properties = set(TERM_COLUMNS.values())
+    terms = {
+        iri
+        for values in statements.values()
+        for prop, iris in values.items()
+        if prop in term_properties
+        for iri in iris
+    }
+    labels = _labels(store, terms)
     return [
         _row(node, statements[node], node in gaps, labels) for node in sorted(statements, key=curie)
     ]
