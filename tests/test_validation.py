@@ -340,3 +340,24 @@ def test_validate_command_with_other_shapes(run_cli, tmp_path):
     assert code == 1
     assert "tests/good_inputs/minimal-finding.ttl:9: rld:doc-test" in out
     assert "rld:doc-test needs a label" in out
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_validate_command_refuses_a_sparql_constraint_with_minus(run_cli, tmp_path, engine):
+    # Regression: pySHACL returns (not raises) a ValidationFailure here, which was an
+    # internal error (exit 3); the compiled engine silently accepted what SHACL forbids.
+    shapes = tmp_path / "minus-shapes.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+        "<urn:s> sh:targetClass <https://w3id.org/retinoid-ld/SourceDocument> ;\n"
+        "    sh:sparql [ sh:message \"no\" ; sh:select '''\n"
+        "        SELECT $this WHERE { $this ?p ?o MINUS { ?p ?q ?r } }''' ] .\n"
+    )
+    code, out, err = run_cli(
+        "validate", "--engine", engine, "--shapes", shapes, GOOD / "minimal-finding.ttl"
+    )
+    assert code == 2, err
+    assert out == ""
+    assert "MINUS" in err
+    assert "internal error" not in err
+    assert "how to fix" in err

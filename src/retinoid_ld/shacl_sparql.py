@@ -805,6 +805,14 @@ class ShapeCompiler:
             raise UnsupportedShapeError(
                 f"SPARQL constraint {constraint}: $currentShape and $shapesGraph are not supported"
             )
+        forbidden = _forbidden_keyword(text)
+        if forbidden:
+            # SHACL 1.0, 5.3.1: pre-binding $this is undefined under these.
+            raise UnsupportedShapeError(
+                f"SPARQL constraint {constraint} of {shape} contains {forbidden}, which "
+                "SHACL does not allow in a SPARQL constraint (MINUS, VALUES and SERVICE); "
+                "write the anti-join as FILTER NOT EXISTS or OPTIONAL with !BOUND"
+            )
         if not re.search(r"SELECT[^{]*[$?]this\b", text, flags=re.IGNORECASE):
             raise UnsupportedShapeError(
                 f"SPARQL constraint {constraint} of {shape} must select $this"
@@ -865,6 +873,15 @@ class ShapeCompiler:
         for shape in sorted(focus_targets, key=str):
             compiled.extend(c for c in self.compile_shape(shape, focus_targets[shape]) if c)
         return compiled
+
+
+_SPARQL_NOISE = re.compile(r'<[^<>\s]*>|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
+
+
+def _forbidden_keyword(text: str) -> str | None:
+    """MINUS, VALUES or SERVICE used as a keyword (not inside an IRI, string or comment)."""
+    found = re.search(r"\b(MINUS|VALUES|SERVICE)\b", _SPARQL_NOISE.sub(" ", text), re.IGNORECASE)
+    return found.group(1).upper() if found else None
 
 
 def _not_in(variable: str, allowed: list[rdflib.URIRef]) -> str:

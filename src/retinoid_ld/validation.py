@@ -419,6 +419,13 @@ def _run_pyshacl(data: rdflib.Graph, shapes_graph: rdflib.Graph) -> list[_Raw]:
             f"pySHACL cannot use the shapes: {type(error).__name__}: {error}",
             hint="check the shapes files (see shapes/README.md)",
         ) from error
+    if not isinstance(report_graph, rdflib.Graph):
+        # pySHACL returns (not raises) a ValidationFailure for an ill-formed shape,
+        # e.g. a SPARQL constraint with MINUS; its text is the third element.
+        raise InputError(
+            f"pySHACL cannot use the shapes: {_text.strip()}",
+            hint="check the shapes files (see shapes/README.md)",
+        )
     raw = []
     # Only top-level results: those pySHACL nests under sh:detail (for sh:node) are
     # typed sh:ValidationResult too, but they explain a result rather than add one.
