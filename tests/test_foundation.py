@@ -280,3 +280,23 @@ def test_drug_names_the_sources_use_resolve(built_store, name, iri):
         substitutions={"n": rdflib.Literal(name)},
     )
     assert [str(row[0]) for row in bound.rows] == [iri]
+
+
+@pytest.mark.parametrize("name", ["bad name", "", "1-x"])
+def test_run_sparql_refuses_a_bad_substitution_name(built_store, name):
+    # Regression: pyoxigraph's ValueError for an invalid variable name escaped raw.
+    with pytest.raises(retinoid_ld.InputError, match="is not a SPARQL variable name"):
+        retinoid_ld.run_sparql(
+            "SELECT ?d WHERE { ?d ?p ?o } LIMIT 1",
+            store=built_store,
+            substitutions={name: rdflib.Literal("x")},
+        )
+
+
+def test_run_sparql_accepts_a_substitution_written_with_its_question_mark(built_store):
+    result = retinoid_ld.run_sparql(
+        "SELECT ?d ?n WHERE { ?d <http://www.w3.org/2004/02/skos/core#altLabel> ?n }",
+        store=built_store,
+        substitutions={"?n": rdflib.Literal("Accutane")},
+    )
+    assert [str(row[0]) for row in result.rows] == ["http://purl.obolibrary.org/obo/CHEBI_6067"]

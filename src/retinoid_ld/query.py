@@ -117,6 +117,17 @@ def check_query_nesting(query: str) -> None:
             depth -= 1
 
 
+def _variable(name: str) -> ox.Variable:
+    """A substitution's variable; a bad name is the caller's error, not an internal one."""
+    try:
+        return ox.Variable(name.removeprefix("?").removeprefix("$"))
+    except ValueError as error:
+        raise InputError(
+            f"{name!r} is not a SPARQL variable name",
+            hint="name the variable as in the query, without '?' (letters, digits, '_')",
+        ) from error
+
+
 def execute_on_store(
     store: ox.Store,
     query: str,
@@ -133,7 +144,7 @@ def execute_on_store(
         raise InputError(f"limit {limit} is negative", hint="give 0 or a positive number of rows")
     check_query_nesting(query)
     bound = {
-        ox.Variable(name): to_oxigraph_term(term) for name, term in (substitutions or {}).items()
+        _variable(name): to_oxigraph_term(term) for name, term in (substitutions or {}).items()
     }
     try:
         results = store.query(query, use_default_graph_as_union=True, substitutions=bound or None)
