@@ -865,6 +865,7 @@ class _Generator:
             (rld("citedReference"), study.reference),
         ]
         if drug is not None and study.kind == "clinical" and rng.random() < 0.03:
+            pairs.append((rld("persistsAfterTreatment"), typed("true", "boolean")))
             pairs.append((rld("persistsAfterTreatmentFor"), study.duration))
         if rng.random() < 0.3:
             pairs.append(

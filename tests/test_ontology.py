@@ -28,6 +28,7 @@ from retinoid_ld.release import merged_ontology_graph, write_owl_release
 RLDNS = rdflib.Namespace(RLD)
 # Plain IRIs: pytest inspects module attributes, which rdflib's closed XSD namespace warns about.
 XSD_DATE = rdflib.URIRef("http://www.w3.org/2001/XMLSchema#date")
+XSD_BOOLEAN = rdflib.URIRef("http://www.w3.org/2001/XMLSchema#boolean")
 XSD_POSITIVE_INTEGER = rdflib.URIRef("http://www.w3.org/2001/XMLSchema#positiveInteger")
 ONTOLOGY = rdflib.URIRef(ONTOLOGY_IRI)
 TERM_KINDS = (
@@ -139,6 +140,7 @@ FINDING_SLOTS = {
     "dose": (OWL.ObjectProperty, RLDNS.Dose),
     "duration": (OWL.ObjectProperty, RLDNS.Duration),
     "timePoint": (OWL.ObjectProperty, RLDNS.TimePoint),
+    "persistsAfterTreatment": (OWL.DatatypeProperty, XSD_BOOLEAN),
     "persistsAfterTreatmentFor": (OWL.ObjectProperty, RLDNS.Duration),
     "study": (OWL.ObjectProperty, RLDNS.Study),
     "assay": (OWL.ObjectProperty, RLDNS.Assay),

@@ -192,7 +192,7 @@ def test_finding_page_shows_full_context_and_provenance(report):
         "n = 37",
         "Regimen 0.5–1 mg/kg/day, daily, oral for 20 weeks",
         "Time points 20 weeks from start of treatment",
-        "Persists after treatment for at least 6 months",
+        "Persists after treatment yes, for at least 6 months",
         "type: flow cytometry assay OBI:0000916",
         "Study Fixture et al. 2012",
         "Source document Fixture review of retinoid immunology",
@@ -309,7 +309,7 @@ def test_turtle_of_a_finding_is_its_data(report, store):
         if not isinstance(o, rdflib.BNode)
     }
     assert in_file == in_store  # every statement about the finding (blank nodes below)
-    assert len(in_store) == 21
+    assert len(in_store) == 22
     # Owned nodes come with it: the time point, the regimen's dose, the population.
     time_point = graph.value(finding, rdflib.URIRef(RLD + "timePoint"))
     assert graph.value(time_point, rdflib.URIRef(RLD + "quantityValue")).toPython() == 20

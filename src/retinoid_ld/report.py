@@ -333,6 +333,21 @@ class Site:
             unit += "s"
         return f"{amount} {unit}".strip()
 
+    def persistence(self, finding: str) -> str:
+        """``yes, for at least 6 months``, ``yes (length not stated)``, ``no`` or empty."""
+        d = self.data
+        flag = d.text(finding, R("persistsAfterTreatment"))
+        lengths = [
+            self.quantity(_key(x)) for x in d.objects(finding, R("persistsAfterTreatmentFor"))
+        ]
+        if lengths:
+            return esc("yes, for at least " + "; ".join(lengths))
+        if flag in ("true", "1"):
+            return "yes (length not stated)"
+        if flag in ("false", "0"):
+            return "no"
+        return ""
+
     def regimen(self, node: str, here: str) -> str:
         d = self.data
         parts = []
@@ -555,13 +570,7 @@ class Site:
                     )
                 ),
             ),
-            (
-                "Persists after treatment for at least",
-                "; ".join(
-                    esc(self.quantity(_key(x)))
-                    for x in d.objects(finding, R("persistsAfterTreatmentFor"))
-                ),
-            ),
+            ("Persists after treatment", self.persistence(finding)),
         ]
         conflicts = sorted(
             set(d.iris(finding, R("conflictsWith"))) | set(d.subjects(R("conflictsWith"), finding))
@@ -614,6 +623,7 @@ class Site:
                 "comparatorPopulation",
                 "regimen",
                 "timePoint",
+                "persistsAfterTreatment",
                 "persistsAfterTreatmentFor",
                 "assay",
                 "study",
