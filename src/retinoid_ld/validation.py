@@ -34,7 +34,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,10 +114,21 @@ class ValidationReport:
 
     conforms: bool
     results: list[ValidationResult] = field(default_factory=list)
-    graph: rdflib.Graph | None = None
     engine: str = DEFAULT_ENGINE
     labels: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    # Builds the SHACL report graph on first use: a large run's text report never needs
+    # it, and building it costs as much as the validation itself.
+    _graph_factory: Callable[[], rdflib.Graph] | None = field(default=None, repr=False)
+    _graph: rdflib.Graph | None = field(default=None, repr=False)
+
+    @property
+    def graph(self) -> rdflib.Graph | None:
+        """The report as a W3C SHACL validation report graph (sh:ValidationReport)."""
+        if self._graph is None and self._graph_factory is not None:
+            self._graph = self._graph_factory()
+            self._graph_factory = None
+        return self._graph
 
     @property
     def violation_count(self) -> int:
@@ -646,7 +657,7 @@ def _build_report(
         engine=engine,
         labels=labels,
     )
-    report.graph = report_graph(report, raw, shapes_graph)
+    report._graph_factory = lambda: report_graph(report, raw, shapes_graph)
     return report
 
 
