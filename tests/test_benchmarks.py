@@ -301,6 +301,35 @@ def test_results_markdown_has_every_section():
     assert "| < 0.00133 (> 750× faster) |" in text  # slow-query: rdflib did not finish
 
 
+def test_the_why_section_compares_disk_and_memory_and_names_the_cause():
+    report = fabricated_report()
+    hundred = report["sizes"][0]
+    hundred["queries"]["slow-query"] = _entry(4.0, rows=3, answer="y", command_seconds=4.5)
+    hundred["diagnostics"] = {
+        "status": "ok",
+        "quads": 2_900_000,
+        "read_disk_seconds": 40.0,
+        "load_memory_seconds": 2.0,
+        "read_memory_seconds": 4.0,
+        "queries_in_memory": {
+            "fast-query": {"status": "ok", "seconds": 0.01, "rows": 3},
+            "slow-query": {"status": "ok", "seconds": 0.5, "rows": 3},
+        },
+    }
+    text = render_markdown(report)
+    assert "## Why: the on-disk store against an in-memory copy" in text
+    assert (
+        "| read every quad back | 40.0 s (72,500 quads/s) | 4.0 s (725,000 quads/s) | 10.0× |"
+        in text
+    )
+    assert "| query slow-query | 4.0 s | 500 ms | 8.0× |" in text
+    verdicts = {t["target"]: t for t in evaluate_targets(report)}
+    queries = verdicts["every saved query at 100,000 findings: ≤ 1 s"]
+    assert queries["verdict"] == "missed"
+    assert "slow-query: 4.0 s (4.0× the target; 500 ms in memory)" in queries["detail"]
+    assert "decodes terms from RocksDB" in queries["detail"]
+
+
 def test_a_later_run_adds_its_sizes_to_the_earlier_results(tmp_path):
     earlier = fabricated_report()
     earlier["sizes"] = earlier["sizes"][:1]  # 100,000 only
@@ -336,6 +365,7 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
             str(tmp_path / "work"),
             "--output-dir",
             str(output),
+            "--keep",
         ],
         cwd=REPO,
         capture_output=True,
@@ -358,3 +388,30 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
     assert all(entry["status"] == "ok" for entry in size["queries"].values())
     assert size["export"]["turtle"]["byte_identical"] is True
     assert "[not measured]" in completed.stdout  # the targets, printed
+    # The why: every saved query again on an in-memory copy of the store.
+    assert size["diagnostics"]["status"] == "ok"
+    assert set(size["diagnostics"]["queries_in_memory"]) == queries
+    assert "## Why: the on-disk store against an in-memory copy" in text
+    # ... and added afterwards to a run's results from a store of the same data.
+    del size["diagnostics"]
+    (output / "results.json").write_text(json.dumps(report))
+    added = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.diagnose",
+            "--store",
+            size["build"]["store"],
+            "--results",
+            str(output / "results.json"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr[-3000:]
+    again = json.loads((output / "results.json").read_text())
+    assert again["sizes"][0]["diagnostics"]["status"] == "ok"
+    assert "## Why" in (output / "results.md").read_text()
