@@ -8,7 +8,9 @@ source documents with a location for every statement, knowledge gaps and a few
 mechanism chains. The terms are the project's real ones: the four drugs, and targets,
 cell types, sample contexts, species, conditions and evidence types read from the
 committed import modules (``ontology/imports/<prefix>_terms.txt``), so a run always
-uses exactly the vocabulary the store can verify.
+uses exactly the vocabulary the store can verify; past one target per
+``FINDINGS_PER_TARGET`` findings, synthetic targets are minted as project terms under
+real ones, as a real corpus names more targets as it grows.
 
 Two invariants keep the data valid at any size, without holding it in memory:
 
@@ -41,7 +43,7 @@ import random
 import sys
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -52,6 +54,8 @@ from retinoid_ld.namespaces import OBO, PREFIXES, RLD, expand
 
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
+RDFS_SUBCLASS_OF = PREFIXES["rdfs"] + "subClassOf"
+OWL_CLASS = PREFIXES["owl"] + "Class"
 XSD = PREFIXES["xsd"]
 DCTERMS = PREFIXES["dcterms"]
 SH = PREFIXES["sh"]
@@ -77,6 +81,30 @@ DIRECTION_TABLE = (
 RESERVED_CONFLICT_MODULUS = 16  # 1 key in 16 is kept for deliberate conflict pairs
 CONFLICT_GROUP_MAX = 6  # findings in one conflicting context, all linked pairwise
 RESERVED_GAP_MODULUS = 10  # 1 (drug, target) pair in 10 is a knowledge gap, never a finding
+# A drug's effect on a target mostly holds whatever the context; on 1 (drug, target, aspect
+# group) in 8 it depends on the cell type or sample (as IL-6 may fall in serum and rise in
+# culture). So disagreements between contexts are a controlled share, not a coin toss.
+CONTEXT_DEPENDENT_MODULUS = 8
+# A real corpus names more targets as it grows (the large chemical-effect databases hold a
+# handful of findings per chemical and gene); the project's ~60 real targets would put
+# thousands of findings on each (drug, target) at a million findings. Past one target per
+# FINDINGS_PER_TARGET findings, synthetic targets are minted as project terms under a real
+# target of the same ontology, so hierarchy walks (cytokine production, lymphocyte) see them.
+FINDINGS_PER_TARGET = 50
+SYNTHETIC_TARGET = "bench-target-"
+# Aspects that give an amount measured somewhere: one group for conflicts (as the saved
+# conflicting-findings query groups them).
+AMOUNT_ASPECTS = frozenset(
+    (
+        "Expression",
+        "Secretion",
+        "SerumLevel",
+        "TissueLevel",
+        "Production",
+        "Occurrence",
+        "CellNumber",
+    )
+)
 
 Literal = tuple[str, str | None]  # lexical form, datatype IRI (None: xsd:string)
 Object = str | Literal  # an IRI (str) or a literal (tuple)
@@ -117,6 +145,8 @@ class Vocabulary:
     evidence: tuple[Term, ...]
     assay_types: tuple[Term, ...] = ()
     aspect_labels: dict[str, str] = field(default_factory=dict)
+    # Synthetic targets (project terms) with the real target each is a subclass of.
+    synthetic_parents: dict[str, Term] = field(default_factory=dict)
 
     def _evidence(self, *words: str) -> Term:
         for word in words:
@@ -239,6 +269,41 @@ def load_vocabulary(ontology_dir: Path | None = None) -> Vocabulary:
 # ---------------------------------------------------------------------------
 # Streaming writers
 # ---------------------------------------------------------------------------
+
+
+def with_synthetic_targets(
+    vocabulary: Vocabulary, findings: int, *, per_target: int = FINDINGS_PER_TARGET
+) -> Vocabulary:
+    """The vocabulary with one target per ``per_target`` findings, minting what it lacks.
+
+    Each synthetic target is a project term under a real target (taken in turn), with that
+    target's ontology as its kind, so it takes the same aspects and sits in the same
+    hierarchy. Below ``per_target`` x the real targets, the vocabulary is returned as it is.
+    """
+    real = [t for t in vocabulary.targets if t.iri not in vocabulary.synthetic_parents]
+    wanted = findings // per_target - len(real)
+    if wanted <= 0 or not real:
+        return vocabulary
+    synthetic, parents = [], {}
+    for number in range(1, wanted + 1):
+        parent = real[(number - 1) % len(real)]
+        term = Term(
+            rld(f"{SYNTHETIC_TARGET}{parent.prefix}-{number:06d}"),
+            f"{parent.label}, synthetic variant {number}",
+            parent.prefix,
+        )
+        synthetic.append(term)
+        parents[term.iri] = parent
+    return replace(vocabulary, targets=(*real, *synthetic), synthetic_parents=parents)
+
+
+def target_kind(iri: str) -> str:
+    """The ontology prefix of a target: ``GO`` for an OBO PURL or a synthetic GO target."""
+    if iri.startswith(OBO):
+        return iri[len(OBO) :].split("_", 1)[0]
+    if iri.startswith(rld(SYNTHETIC_TARGET)):
+        return iri[len(rld(SYNTHETIC_TARGET)) :].split("-", 1)[0]
+    return ""
 
 
 def _escape(value: str) -> str:
@@ -375,8 +440,7 @@ def _other_aspect(pairs: Pairs) -> str:
     """
     current = next(o for p, o in pairs if p == rld("aspect"))
     target = next(o for p, o in pairs if p == rld("target"))
-    prefix = str(target)[len(OBO) :].split("_", 1)[0] if str(target).startswith(OBO) else ""
-    used = TARGET_ASPECTS.get(prefix, ("Expression",))
+    used = TARGET_ASPECTS.get(target_kind(str(target)), ("Expression",))
     outside = [a for a in ALL_ASPECTS if a not in used]
     local = str(current)[len(RLD) :]
     return rld(outside[used.index(local) % len(outside)] if local in used else outside[0])
@@ -455,6 +519,7 @@ class GenerationSummary:
     studies: int = 0
     documents: int = 0
     mechanism_chains: int = 0
+    synthetic_targets: int = 0
     triples: int = 0
     faults: list[tuple[str, str, str, str]] = field(default_factory=list)
     seed: int = 0
@@ -766,6 +831,15 @@ class _Generator:
                 return target, aspect, cell, sample, h
         return None
 
+    def _direction(self, drug: int, target: Term, aspect: str, context_hash: int) -> str:
+        """The direction of a drug's effect: the same in every context, except on a
+        controlled share of (drug, target, aspect group) where it depends on the context."""
+        group = "amount" if aspect in AMOUNT_ASPECTS else aspect
+        h = _hash(drug, target.iri, group)
+        if h % CONTEXT_DEPENDENT_MODULUS == 0:
+            h = context_hash
+        return DIRECTION_TABLE[h % len(DIRECTION_TABLE)]
+
     def _finding_pairs(
         self,
         study: _Study,
@@ -891,7 +965,7 @@ class _Generator:
         if key is None:
             return 0
         target, aspect, cell, sample, h = key
-        direction = DIRECTION_TABLE[h % len(DIRECTION_TABLE)]
+        direction = self._direction(study.drug, target, aspect, h)
         hypothesis = drug is not None and rng.random() < self.hypothesis_share
         if hypothesis and direction in ("NoSignificantChange", "Altered"):
             hypothesis = False
@@ -1043,8 +1117,27 @@ class _Generator:
         )
         self.summary.mechanism_chains += 1
 
+    def declare_synthetic_targets(self) -> None:
+        """Each synthetic target as a project term under its real parent target."""
+        for term in self.v.targets:
+            parent = self.v.synthetic_parents.get(term.iri)
+            if parent is None:
+                continue
+            self.w.node(
+                term.iri,
+                [
+                    (RDF_TYPE, OWL_CLASS),
+                    (RDF_TYPE, rld("ProjectTerm")),
+                    (RDFS_LABEL, text(term.label)),
+                    (RDFS_SUBCLASS_OF, parent.iri),
+                    (rld("missingMapping"), text(parent.prefix)),
+                ],
+            )
+        self.summary.synthetic_targets = len(self.v.synthetic_parents)
+
     def run(self, findings: int, *, faults: float) -> GenerationSummary:
         rng = self.rng
+        self.declare_synthetic_targets()
         study_index = 0
         document, reference_number = "", 0
         gaps_due = 0.0
@@ -1084,6 +1177,7 @@ def generate(
     gap_share: float = 0.01,
     condition_share: float = 0.08,
     hypothesis_share: float = 0.04,
+    findings_per_target: int = FINDINGS_PER_TARGET,
     vocabulary: Vocabulary | None = None,
 ) -> GenerationSummary:
     """Write ``findings`` synthetic findings to ``output``; the same seed gives the same bytes.
@@ -1091,6 +1185,8 @@ def generate(
     ``format`` is ``turtle`` or ``ntriples`` (default: from the file suffix, else Turtle).
     With ``faults`` (a share, 0-1) that share of drug-effect findings gets one defect
     each; ``faults_tsv`` then receives focus, path, constraint component and kind.
+    Past ``findings_per_target`` findings per real target, synthetic targets are minted
+    (see :func:`with_synthetic_targets`).
     """
     if findings < 0:
         raise ValueError("findings must be >= 0")
@@ -1101,7 +1197,9 @@ def generate(
         format = SUFFIX_FORMATS.get(suffix, "turtle")
     if format not in WRITERS:
         raise ValueError(f"unknown format {format!r}: use one of {', '.join(WRITERS)}")
-    vocabulary = vocabulary or load_vocabulary()
+    vocabulary = with_synthetic_targets(
+        vocabulary or load_vocabulary(), findings, per_target=findings_per_target
+    )
     with contextlib.ExitStack() as stack:
         if isinstance(output, (str, Path)):
             handle: TextIO = stack.enter_context(

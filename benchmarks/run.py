@@ -78,10 +78,10 @@ KNOWN_CAUSES: dict[str, str] = {
         " terms from RocksDB, which the diagnostics measure against an in-memory copy."
     ),
     "conflicting-findings": (
-        " It lists every pair of findings of one drug and target whose directions differ, so"
-        " its answer grows with the square of the findings per (drug, target): the generator"
-        " draws from the project's ~60 targets, so at 100,000 findings a (drug, target) holds"
-        " hundreds of findings, far more than a real corpus of that size."
+        " It lists every pair of findings on one drug and target whose directions differ, with"
+        " both findings described (context, study, source), so its answer grows with the"
+        " disagreeing pairs; it first pairs findings on the few triples that decide a pair and"
+        " only then describes the pairs' findings."
     ),
     "export": (
         " The Turtle writer reads every subject's statements back from the store to write them"

@@ -145,6 +145,69 @@ def test_generated_data_conforms_to_the_shapes(generated):
     assert report.warning_count == 0, [r for r in report.results if r.severity == "Warning"][:5]
 
 
+@pytest.fixture(scope="module")
+def scaled(tmp_path_factory):
+    """600 findings with one target per 2 findings: most targets are synthetic."""
+    path = tmp_path_factory.mktemp("scaled") / "findings.ttl"
+    summary = generate.generate(600, path, seed=5, findings_per_target=2, faults=0.02)
+    store = ox.Store()
+    store.load(path=str(path), format=ox.RdfFormat.TURTLE)
+    return path, summary, store
+
+
+def test_targets_grow_with_the_data_as_project_terms_under_real_targets(scaled):
+    _path, summary, store = scaled
+    real = len(generate.load_vocabulary().targets)
+    assert summary.synthetic_targets == 600 // 2 - real > 0
+    rows = ask_rows(
+        store,
+        """SELECT ?t ?parent ?kind WHERE {
+          ?t a rld:ProjectTerm ; rdfs:subClassOf ?parent ; rld:missingMapping ?kind ;
+             rdfs:label ?label .
+          FILTER(STRSTARTS(STR(?t), STR(rld:bench-target-)))
+        }""".replace("SELECT", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nSELECT"),
+    )
+    assert len(rows) == summary.synthetic_targets
+    real_iris = {t.iri for t in generate.load_vocabulary().targets}
+    for row in rows:
+        parent = row["parent"].value
+        assert parent in real_iris, parent
+        assert generate.target_kind(row["t"].value) == row["kind"].value
+        assert generate.target_kind(parent) == row["kind"].value
+    (used,) = ask_rows(
+        store,
+        "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?f rld:target ?t "
+        "FILTER(STRSTARTS(STR(?t), STR(rld:bench-target-))) }",
+    )
+    assert int(used["n"].value) > summary.synthetic_targets // 4
+
+
+@pytest.mark.slow
+def test_data_with_synthetic_targets_has_exactly_the_injected_faults(scaled):
+    path, summary, _store = scaled
+    truth = truth_as_results({(focus, p, c) for focus, p, c, _kind in summary.faults})
+    assert truth
+    report = validate([path])
+    found = {(r.focus, r.path, r.constraint) for r in report.results if r.severity == "Violation"}
+    assert found == truth
+    assert report.warning_count == 0
+
+
+def test_most_drug_target_aspects_agree_across_contexts(generated):
+    """Disagreement between contexts is a controlled share, not a coin toss per context."""
+    _path, _summary, store = generated
+    rows = ask_rows(
+        store,
+        """SELECT ?d ?t ?x (COUNT(DISTINCT ?dir) AS ?n) WHERE {
+          ?f a rld:DrugEffectFinding ; rld:drug ?d ; rld:target ?t ; rld:aspect ?x ;
+             rld:direction ?dir ; rld:status rld:Reported .
+          FILTER NOT EXISTS { ?f rld:conflictsWith ?other }
+        } GROUP BY ?d ?t ?x""",
+    )
+    mixed = sum(1 for row in rows if int(row["n"].value) > 1)
+    assert rows and mixed / len(rows) < 0.1, (mixed, len(rows))  # 0.19 if every context drew
+
+
 @pytest.mark.slow
 def test_injected_faults_are_exactly_the_violations(tmp_path):
     path, faults = tmp_path / "faulty.ttl", tmp_path / "faults.tsv"
