@@ -216,8 +216,13 @@ def task_validate(engine: str, store: str | None, data_files: list[str]) -> dict
     return {"seconds": seconds, "results": sorted(results), "count": len(results)}
 
 
-def task_query(store: str, name: str, repeat: int) -> dict[str, Any]:
-    """A saved query on the embedded store: warm-up, then ``repeat`` timed runs."""
+def task_query(store: str, name: str, repeat: int, bound: float | None = None) -> dict[str, Any]:
+    """A saved query on the embedded store: warm-up, then ``repeat`` timed runs.
+
+    A query whose warm-up shows that ``repeat`` runs and the command would not fit in
+    ``bound`` seconds is timed once (n=1), so that a slow query is measured rather than
+    killed for its repetitions; the command run is then skipped.
+    """
     from retinoid_ld.query import execute_on_store
     from retinoid_ld.saved_queries import bind_parameters, get_saved_query, run_saved_query
     from retinoid_ld.store import open_store
@@ -225,14 +230,17 @@ def task_query(store: str, name: str, repeat: int) -> dict[str, Any]:
     saved = get_saved_query(name)
     oxstore = open_store(store)
     bindings = bind_parameters(oxstore, saved, None)
-    execute_on_store(oxstore, saved.text, substitutions=bindings)  # warm-up
-    times, result = [], None
-    for _ in range(repeat):
+    warm_up, result = _timed(lambda: execute_on_store(oxstore, saved.text, substitutions=bindings))
+    fits = bound is None or warm_up * (repeat + 2) < 0.8 * bound
+    times: list[float] = []
+    for _ in range(repeat if fits else 1):
         seconds, result = _timed(
             lambda: execute_on_store(oxstore, saved.text, substitutions=bindings)
         )
         times.append(seconds)
-    command_seconds, _ = _timed(lambda: run_saved_query(name, store=store))
+    command_seconds = None
+    if fits:
+        command_seconds, _ = _timed(lambda: run_saved_query(name, store=store))
     return {
         "seconds": times,
         "command_seconds": command_seconds,

@@ -478,3 +478,17 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
     again = json.loads((output / "results.json").read_text())
     assert again["sizes"][0]["diagnostics"]["status"] == "ok"
     assert "## Why" in (output / "results.md").read_text()
+
+
+def test_a_query_too_slow_to_repeat_within_the_bound_is_timed_once(built_store):
+    """Regression: a slow query was killed for its repetitions instead of being measured."""
+    from benchmarks.measure import Measurement, task_query
+    from benchmarks.run import _summary
+
+    repeated = task_query(str(built_store), "mechanisms", 3)
+    assert len(repeated["seconds"]) == 3 and repeated["command_seconds"] is not None
+    once = task_query(str(built_store), "mechanisms", 3, bound=1e-9)
+    assert len(once["seconds"]) == 1 and once["command_seconds"] is None
+    assert once["rows"] == repeated["rows"] > 0
+    summary = _summary([Measurement(status="ok", result=repeated)])
+    assert summary["runs"] == 3  # the runs inside the one process, not the process count
