@@ -239,6 +239,15 @@ def _summary(measurements: list[Measurement]) -> dict[str, Any]:
 def measure_build(config: Config, work: Path, size: int, data: dict[str, Any]) -> dict[str, Any]:
     runs = 1 if size >= 1_000_000 else min(config.repeat, 3)
     out: dict[str, Any] = {}
+    if "build" in config.skip:
+        # A later pass at this size: the store an earlier pass kept in --work (--keep).
+        store = work / f"store-{size}-nogate-{runs - 1}"
+        if not (store / "current").exists():
+            raise SystemExit(
+                f"--skip build: no store kept in {store}; run once with --work {work} --keep"
+            )
+        skipped = {"status": "skipped", "error": "--skip build (store of an earlier pass)"}
+        return {"without_gate": skipped, "with_gate": dict(skipped), "store": str(store)}
     for gate in (False, True):
         if gate and "gate" in config.skip:
             out["with_gate"] = {"status": "skipped", "error": "--skip gate"}
@@ -472,7 +481,7 @@ def run_size(
     result: dict[str, Any] = {"findings": size, "data": data}
     result["build"] = measure_build(config, work, size, data)
     store = result["build"]["store"]
-    if result["build"]["without_gate"]["status"] != "ok":
+    if result["build"]["without_gate"]["status"] not in ("ok", "skipped"):
         return result
     if "validation" in config.skip:
         result["validation"] = {
@@ -495,7 +504,7 @@ def run_size(
         result["rdflib"] = {"status": "skipped", "error": "did not finish at a smaller size"}
     else:
         result["rdflib"] = {"status": "skipped", "error": "--no-baselines"}
-    if not config.keep:
+    if not config.keep and "build" not in config.skip:  # never delete a reused store
         shutil.rmtree(store, ignore_errors=True)
     return result
 
@@ -975,6 +984,13 @@ def render_markdown(report: dict[str, Any]) -> str:
             for run in report.get("earlier_runs", [])
             if run["sizes"]
         ),
+        *(
+            f"Sizes {', '.join(f'{s:,}' for s in run['passes_merged'])} were measured in "
+            f"passes: the steps this run skipped come from the run of {run['started']} "
+            f"(commit {run['versions'].get('commit')})."
+            for run in report.get("earlier_runs", [])
+            if run.get("passes_merged")
+        ),
         "",
         "## Machine",
         "",
@@ -1277,8 +1293,9 @@ def parse_arguments(argv: Sequence[str] | None) -> Config:
         "--skip",
         default="",
         metavar="STEPS",
-        help="comma-separated steps not to run: gate, validation, sparql, sparql-store, "
-        "queries, turtle, findings-tsv, diagnose, rdflib (e.g. at a million findings)",
+        help="comma-separated steps not to run: build (reuse the store an earlier pass kept "
+        "with --work DIR --keep), gate, validation, sparql, sparql-store, queries, turtle, "
+        "findings-tsv, diagnose, rdflib (e.g. at a million findings, in passes with --append)",
     )
     parser.add_argument(
         "--diagnose",
@@ -1318,22 +1335,63 @@ def parse_arguments(argv: Sequence[str] | None) -> Config:
     )
 
 
+STEPS = ("build", "validation", "queries", "export", "diagnostics", "rdflib")
+
+
+def _not_run(entry: Any) -> bool:
+    """True for a step (or part of one) this run skipped: nothing measured in it."""
+    if not entry:
+        return True
+    if isinstance(entry, dict) and entry.get("status") == "skipped":
+        return True
+    if isinstance(entry, dict) and "status" not in entry:
+        parts = [v for v in entry.values() if isinstance(v, dict)]
+        return bool(parts) and all(_not_run(v) for v in parts)
+    return False
+
+
+def _merge_size(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """A size measured in passes: each step from the later pass unless that pass skipped it."""
+    merged = dict(later)
+    for step in STEPS:
+        new, old = later.get(step), earlier.get(step)
+        if _not_run(new) and not _not_run(old):
+            merged[step] = old
+        elif isinstance(new, dict) and isinstance(old, dict) and "status" not in new:
+            # Per-part steps (build with and without the gate, each export format, ...).
+            merged[step] = {
+                k: old[k] if _not_run(v) and k in old and not _not_run(old[k]) else v
+                for k, v in new.items()
+            }
+    merged.setdefault("run", later.get("run"))
+    merged["earlier_pass"] = earlier.get("run")
+    return merged
+
+
 def merge_reports(previous_path: Path, report: dict[str, Any]) -> dict[str, Any]:
     """This run's sizes added to an earlier run's (same machine), for one results file.
 
-    Each size keeps the versions and commit it was measured with; the header lists both runs.
+    Each size keeps the versions and commit it was measured with; the header lists both
+    runs. A size that both runs measured is merged step by step: a step this run skipped
+    (``--skip``) keeps the earlier run's figures, so the opt-in million can be measured in
+    passes (``--skip queries`` first, then ``--skip gate,validation,turtle,...``).
     """
     if not previous_path.is_file():
         return report
     previous = json.loads(previous_path.read_text())
     measured = {r["findings"] for r in report["sizes"]}
     kept = [r for r in previous["sizes"] if r["findings"] not in measured]
+    earlier_by_size = {r["findings"]: r for r in previous["sizes"] if r["findings"] in measured}
     for r in kept:
         r.setdefault("run", {"started": previous["started"], "versions": previous["versions"]})
     for r in report["sizes"]:
         r["run"] = {"started": report["started"], "versions": report["versions"]}
+    this_run = [
+        _merge_size(earlier_by_size[r["findings"]], r) if r["findings"] in earlier_by_size else r
+        for r in report["sizes"]
+    ]
     merged = dict(report)
-    merged["sizes"] = sorted(kept + report["sizes"], key=lambda r: r["findings"])
+    merged["sizes"] = sorted(kept + this_run, key=lambda r: r["findings"])
     merged["earlier_runs"] = [
         *previous.get("earlier_runs", []),
         {
@@ -1342,6 +1400,7 @@ def merge_reports(previous_path: Path, report: dict[str, Any]) -> dict[str, Any]
             "versions": previous["versions"],
             "config": previous["config"],
             "sizes": [r["findings"] for r in kept],
+            "passes_merged": sorted(earlier_by_size),
         },
     ]
     return merged

@@ -492,3 +492,28 @@ def test_a_query_too_slow_to_repeat_within_the_bound_is_timed_once(built_store):
     assert once["rows"] == repeated["rows"] > 0
     summary = _summary([Measurement(status="ok", result=repeated)])
     assert summary["runs"] == 3  # the runs inside the one process, not the process count
+
+
+def test_a_size_measured_in_passes_keeps_each_step_from_the_pass_that_ran_it(tmp_path):
+    earlier = fabricated_report()
+    earlier["sizes"] = earlier["sizes"][1:]  # 1,000,000: build, validation, export ...
+    earlier["sizes"][0]["queries"] = {}  # ... but --skip queries
+    (tmp_path / "results.json").write_text(json.dumps(earlier))
+    later = fabricated_report()
+    later["started"] = "2026-11-22T00:00:00+00:00"
+    later["sizes"] = later["sizes"][1:]
+    million = later["sizes"][0]
+    million["queries"]["slow-query"] = _entry(7.0, rows=3, answer="y", command_seconds=7.5)
+    million["build"] = {
+        "without_gate": {"status": "skipped", "error": "--skip build"},
+        "with_gate": {"status": "skipped", "error": "--skip gate"},
+    }
+    million["export"]["turtle"] = {"status": "skipped", "error": "--skip turtle"}
+    million["rdflib"] = {"status": "skipped", "error": "--skip rdflib"}
+    merged = merge_reports(tmp_path / "results.json", later)
+    (size,) = merged["sizes"]
+    assert size["queries"]["slow-query"]["seconds"] == 7.0  # from the later pass
+    assert size["build"] == earlier["sizes"][0]["build"]  # kept from the earlier pass
+    assert size["export"]["turtle"] == earlier["sizes"][0]["export"]["turtle"]
+    assert size["rdflib"] == earlier["sizes"][0]["rdflib"]
+    assert "were measured in passes" in render_markdown(merged)
