@@ -72,10 +72,14 @@ KNOWN_CAUSES: dict[str, str] = {
         " time grows linearly with the data, about a third in parsing and loading."
     ),
     "queries": (
-        " Why: every saved query answers its question over the whole store by default (a"
-        " comparison table, not a lookup), so it touches every finding of the drugs it"
-        " compares, with their context and labels; on the on-disk store each lookup decodes"
-        " terms from RocksDB, which the diagnostics measure against an in-memory copy."
+        " Why: a saved query answers its question over the whole store by default (a"
+        " comparison table, not a lookup), so its answer and the findings it reads grow with"
+        " the data; on the on-disk store every value looked up for a finding is a random"
+        " RocksDB read (the diagnostics measure the same queries on an in-memory copy). The"
+        " queries read a property for many findings as one scan where they can (see"
+        " queries/README.md), but describing each answer row (context, study, labels) stays a"
+        " lookup per value. Parameters are pre-bound (pyoxigraph substitutions), so Oxigraph"
+        " plans a parameterised query without knowing the value."
     ),
     "conflicting-findings": (
         " It lists every pair of findings on one drug and target whose directions differ, with"
@@ -708,6 +712,11 @@ def _with_cause(text: str, cause: str) -> str:
     return text + "." + cause if "× the" in text else text
 
 
+def _measured(entry: dict[str, Any] | None) -> bool:
+    """Measured at that size, well or badly; not skipped (a pass that left the step out)."""
+    return bool(entry) and entry.get("status") not in ("skipped", None)
+
+
 def evaluate_targets(report: dict[str, Any]) -> list[dict[str, str]]:
     """Each target of issue 9: met, missed (by how much, why) or not measured."""
     targets: list[dict[str, str]] = []
@@ -733,7 +742,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, str]]:
 
     # Build.
     name = "build into the on-disk store at 1,000,000 findings: ≤ 60 s, peak < 4 GiB"
-    if million:
+    if million and _measured(million.get("build", {}).get("without_gate")):
         build = million["build"]
         gate, plain = build.get("with_gate", {}), build.get("without_gate", {})
         parts, met = [], True
@@ -783,7 +792,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, str]]:
 
     # Validation.
     name = "full validation at 1,000,000 findings: ≤ 60 s"
-    if million:
+    if million and _measured(million.get("validation", {}).get("sparql")):
         fast = million.get("validation", {}).get("sparql", {})
         if fast.get("status") == "ok":
             seconds = fast["seconds"]
@@ -922,7 +931,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, str]]:
 
     # Export.
     name = "Turtle export at 1,000,000 findings: ≤ 30 s, byte-identical from run to run"
-    if million:
+    if million and _measured(million.get("export", {}).get("turtle")):
         turtle = million.get("export", {}).get("turtle", {})
         if turtle.get("status") == "ok":
             seconds = turtle["seconds"]

@@ -390,7 +390,7 @@ def test_the_why_section_compares_disk_and_memory_and_names_the_cause():
     queries = verdicts["every saved query at 100,000 findings: ≤ 1 s"]
     assert queries["verdict"] == "missed"
     assert "slow-query: 4.0 s (4.0× the target; 500 ms in memory)" in queries["detail"]
-    assert "decodes terms from RocksDB" in queries["detail"]
+    assert "random RocksDB read" in queries["detail"]
 
 
 def test_a_later_run_adds_its_sizes_to_the_earlier_results(tmp_path):
@@ -517,3 +517,16 @@ def test_a_size_measured_in_passes_keeps_each_step_from_the_pass_that_ran_it(tmp
     assert size["export"]["turtle"] == earlier["sizes"][0]["export"]["turtle"]
     assert size["rdflib"] == earlier["sizes"][0]["rdflib"]
     assert "were measured in passes" in render_markdown(merged)
+
+
+def test_a_step_skipped_at_a_million_is_not_measured_rather_than_missed():
+    report = fabricated_report()
+    million = report["sizes"][1]
+    skipped = {"status": "skipped", "error": "--skip build"}
+    million["build"] = {"without_gate": skipped, "with_gate": skipped}
+    million["validation"]["sparql"] = skipped
+    million["export"]["turtle"] = skipped
+    verdicts = {t["target"].split(":")[0]: t["verdict"] for t in evaluate_targets(report)}
+    assert verdicts["build into the on-disk store at 1,000,000 findings"] == "not measured"
+    assert verdicts["full validation at 1,000,000 findings"] == "not measured"
+    assert verdicts["Turtle export at 1,000,000 findings"] == "not measured"
