@@ -409,32 +409,26 @@ def test_a_later_run_adds_its_sizes_to_the_earlier_results(tmp_path):
     assert "| | 100,000 | 1,000,000 |" in text
 
 
-@pytest.mark.slow
-def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
-    output = tmp_path / "out"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks",
-            "--sizes",
-            "150",
-            "--repeat",
-            "1",
-            "--time-bound",
-            "60",
-            "--no-baselines",
-            "--work",
-            str(tmp_path / "work"),
-            "--output-dir",
-            str(output),
-            "--keep",
-        ],
+def run_module(module: str, *arguments: str, timeout: float) -> subprocess.CompletedProcess:
+    """``python -m module arguments`` from the repository, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *arguments],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         check=False,
+    )
+
+
+@pytest.mark.slow
+def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
+    output = tmp_path / "out"
+    completed = run_module(
+        "benchmarks",
+        *("--sizes", "150", "--repeat", "1", "--time-bound", "60", "--no-baselines"),
+        *("--work", str(tmp_path / "work"), "--output-dir", str(output), "--keep"),
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     text = (output / "results.md").read_text()
@@ -458,21 +452,10 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path):
     # ... and added afterwards to a run's results from a store of the same data.
     del size["diagnostics"]
     (output / "results.json").write_text(json.dumps(report))
-    added = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.diagnose",
-            "--store",
-            size["build"]["store"],
-            "--results",
-            str(output / "results.json"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+    added = run_module(
+        "benchmarks.diagnose",
+        *("--store", size["build"]["store"], "--results", str(output / "results.json")),
         timeout=300,
-        check=False,
     )
     assert added.returncode == 0, added.stderr[-3000:]
     again = json.loads((output / "results.json").read_text())
