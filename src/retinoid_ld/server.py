@@ -45,6 +45,8 @@ from retinoid_ld.store import require_current_version, resolve_store_path, versi
 DEFAULT_BIND = "127.0.0.1:7878"
 DEFAULT_TIMEOUT = 30
 WRITABLE_MARKER = ".retinoid-ld-writable-copy"
+# What the Oxigraph server prints once it accepts requests.
+LISTENING = "Listening for requests"
 # A server that dies this many times within the window is given up on, not restarted.
 MAX_RESTARTS = 5
 RESTART_WINDOW = 60.0
@@ -191,6 +193,10 @@ class OxigraphServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 time.sleep(0.1)  # let the pump thread read the last lines
+                if any(LISTENING in line for line in self.output):
+                    # It was serving and then died (a client's request can abort it before
+                    # our own probe got through): the caller's supervision restarts it.
+                    return
                 said = _server_lines(self.output)
                 raise ServeError(
                     f"the Oxigraph server stopped at start (exit {self.process.returncode}):"
