@@ -23,6 +23,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -369,8 +370,6 @@ def task_diagnose(store: str, queries: list[str], bound: float) -> dict[str, Any
     from retinoid_ld.store import open_store
 
     _emit({"event": "phase", "name": "read the store from disk", "bound": bound * 4})
-    import tempfile
-
     disk = open_store(store)
     memory = ox.Store()
     with tempfile.TemporaryDirectory() as folder:

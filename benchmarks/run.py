@@ -55,7 +55,6 @@ TARGET_QUERY_SECONDS_1M = 5.0
 TARGET_QUERY_SPEEDUP_100K = 50.0
 TARGET_EXPORT_SECONDS_1M = 30.0
 
-# Why a step misses a target, where the cause is known from profiling (see README.md).
 # Why a target is missed, where the cause is known; the figures that back each are in
 # the report itself (the diagnostics section compares the store with an in-memory copy).
 KNOWN_CAUSES: dict[str, str] = {
@@ -891,7 +890,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, str]]:
                     + _in_memory(result, query)
                     + ")"
                     + _growth(report, query, size)
-                    + KNOWN_CAUSES.get(query, "")
+                    + ("." + KNOWN_CAUSES[query] if query in KNOWN_CAUSES else "")
                 )
         if slow:
             add(name, "missed", "; ".join(slow) + "." + KNOWN_CAUSES["queries"])
@@ -1378,8 +1377,7 @@ def _merge_size(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any
                 k: old[k] if _not_run(v) and k in old and not _not_run(old[k]) else v
                 for k, v in new.items()
             }
-    merged.setdefault("run", later.get("run"))
-    merged["earlier_pass"] = earlier.get("run")
+    merged["earlier_pass"] = earlier.get("run")  # provenance of the steps kept
     return merged
 
 

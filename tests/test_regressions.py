@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from retinoid_ld.server import LISTENING, OxigraphServer, ServeError
+
 from .conftest import REPO
 
 
@@ -196,3 +198,34 @@ def test_a_parameter_iri_the_store_cannot_hold_is_an_input_error(built_store, ru
     assert "parameter cell_type: 'http://purl.obolibraryobo:CHEBI_.org/obo/CHEBI_6067'" in err
     assert "is not a valid IRI" in err
     assert out == ""
+
+
+class _StandInServer(OxigraphServer):
+    """A process in place of the Oxigraph binary, printing what the real one prints."""
+
+    script: str = ""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-c", self.script]
+
+
+@pytest.mark.parametrize(
+    ("script", "restartable"),
+    [
+        # It said it listens, then a client's request aborted it before our probe got in.
+        (f"print('{LISTENING} at http://127.0.0.1:1', flush=True); import os; os.abort()", True),
+        # It never listened (a port in use, a bad store): a start failure, said plainly.
+        ("import sys; print('Address already in use', flush=True); sys.exit(1)", False),
+    ],
+)
+def test_a_server_that_dies_after_it_listened_is_left_to_supervision(tmp_path, script, restartable):
+    # serve reported "stopped at start" and exited when a request aborted the server
+    # before its own readiness probe got through, instead of restarting it.
+    server = _StandInServer(tmp_path, port=1)
+    server.script = script
+    if restartable:
+        server.start(wait=10)
+        assert server.process.wait(10) != 0  # dead: the serve loop restarts it
+    else:
+        with pytest.raises(ServeError, match="stopped at start"):
+            server.start(wait=10)

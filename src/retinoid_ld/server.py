@@ -165,7 +165,12 @@ class OxigraphServer:
         ]
 
     def start(self, *, echo: Callable[[str], None] | None = None, wait: float = 30) -> None:
-        """Start the process and return once it answers SPARQL requests."""
+        """Start the process and return once it answers SPARQL requests.
+
+        Also returns if it began listening and then died (a client's request can abort it
+        before our probe gets through): the caller's supervision sees it and restarts it.
+        A process that dies before it listens is a ServeError.
+        """
         self.process = subprocess.Popen(
             self.command(),
             stdin=subprocess.DEVNULL,
