@@ -125,6 +125,8 @@ def test_index_to_finding_to_study(browser, shipped_report, tmp_path):
 
 def test_search_box_filters_the_entries(browser, shipped_report):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
 
     browser.set_window_size(390, 844)  # a phone: the wide heatmap scrolls in its own box
     browser.get(shipped_report.as_uri())
@@ -134,9 +136,14 @@ def test_search_box_filters_the_entries(browser, shipped_report):
     box = browser.find_element(By.ID, "site-search")
     box.send_keys("TWEAK")
     box.submit()
-    assert browser.current_url.split("/")[-1] == "search.html?q=TWEAK"
-    filter_box = browser.find_element(By.ID, "filter")
-    assert filter_box.is_displayed()  # the script revealed it
+    # submit() is a script call that returns before the navigation it starts has finished
+    # (CI once read the old page's URL): wait for the search page and its script.
+    WebDriverWait(browser, 30).until(
+        lambda driver: driver.current_url.split("/")[-1] == "search.html?q=TWEAK"
+    )
+    filter_box = WebDriverWait(browser, 30).until(
+        expected_conditions.visibility_of_element_located((By.ID, "filter"))
+    )  # the script revealed it
     assert filter_box.get_attribute("value") == "TWEAK"
     shown = [
         item.text
