@@ -107,6 +107,29 @@ def test_build_twice_is_idempotent(tmp_path):
     assert len(versions) <= 2  # older versions are pruned
 
 
+def test_data_restating_the_ontology_is_kept_once_and_answers_stay_the_same(tmp_path, built_store):
+    # Regression: a data file that restated the ontology and its imports put those
+    # triples in two graphs; Oxigraph's union then yielded each twice, and
+    # conflicting-findings ran for minutes instead of 0.2 s.
+    from retinoid_ld.saved_queries import list_saved_queries, run_saved_query
+
+    restating = [resources.edit_file(), *resources.import_files()]
+    messages: list[str] = []
+    store = tmp_path / "s"
+    retinoid_ld.build_store(
+        store, data_files=[*resources.data_files(), *restating], progress=messages.append
+    )
+    assert any("data triples restate the ontology or its imports" in m for m in messages)
+    in_two_graphs = retinoid_ld.run_sparql(
+        "ASK { GRAPH ?g1 { ?s ?p ?o } GRAPH ?g2 { ?s ?p ?o } FILTER(?g1 != ?g2) }", store=store
+    )
+    assert in_two_graphs.boolean is False, "a triple is in two graphs of the store"
+    for query in list_saved_queries():
+        restated = run_saved_query(query.name, store=store, timeout=60)
+        shipped = run_saved_query(query.name, store=built_store)
+        assert sorted(map(repr, restated.rows)) == sorted(map(repr, shipped.rows)), query.name
+
+
 def test_failed_build_keeps_previous_store(tmp_path, run_cli):
     store = tmp_path / "s"
     retinoid_ld.build_store(store)

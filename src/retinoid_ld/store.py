@@ -234,6 +234,12 @@ def build_store(
             for graph, paths in graphs.items():
                 for source in paths:
                     _bulk_load(store, source, graph)
+            restated = _drop_restated_triples(store)
+            if restated:
+                say(
+                    f"{restated} data triples restate the ontology or its imports; "
+                    "each is kept once, in the ontology's graph"
+                )
             store.bulk_extend(_metadata_quads(built_at, _ontology_version(), files, store))
             store.flush()
             counts = _count_graphs(store, (*graphs, GRAPH_METADATA))
@@ -285,6 +291,29 @@ def _bulk_load(store: ox.Store, path: Path, graph: str) -> None:
         raise syntax_error(path, error) from error
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise InputError(f"{path}: cannot be read: {error}") from error
+
+
+def _drop_restated_triples(store: ox.Store) -> int:
+    """Remove the data graph's copies of triples the ontology or imports graphs hold.
+
+    Why: the saved queries read the union of the graphs, and Oxigraph's union (as of
+    pyoxigraph 0.5; oxigraph issue 1919) yields a triple once per graph that holds it,
+    not once. A restated label or subclass axiom then doubles every row through it:
+    counts inflate, and joins over several restated triples multiply (restating the
+    whole ontology in a data file took conflicting-findings from 0.2 s to minutes).
+    Keeping each triple in one graph makes the union a set, as SPARQL means it.
+    """
+    query = (
+        "SELECT ?s ?p ?o WHERE { "
+        f"VALUES ?g {{ <{GRAPH_ONTOLOGY}> <{GRAPH_IMPORTS}> }} "
+        f"GRAPH ?g {{ ?s ?p ?o }} GRAPH <{GRAPH_DATA}> {{ ?s ?p ?o }} }}"
+    )
+    data = ox.NamedNode(GRAPH_DATA)
+    # Collected first: removing while the query still reads the store is not safe.
+    copies = {ox.Quad(row["s"], row["p"], row["o"], data) for row in store.query(query)}
+    for quad in copies:
+        store.remove(quad)
+    return len(copies)
 
 
 def _count_graphs(store: ox.Store, graphs: Iterable[str]) -> dict[str, int]:
