@@ -247,6 +247,18 @@ def test_build_refuses_invalid_data_and_keeps_the_previous_store(tmp_path, run_c
     assert store_info(store) == before
 
 
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["exit"] == 1))
+def test_build_gate_gives_the_exact_violations_located_in_the_file(tmp_path, name):
+    # The gate validates the staging store, not the files: it must still report what
+    # `validate` reports, at the same file and line.
+    with pytest.raises(NonConformingError) as caught:
+        build_store(tmp_path / "store", data_files=[BAD / name])
+    report = caught.value.report
+    assert violations(report) == EXPECTED[name]["violations"]
+    assert {result.file for result in report.results} == {f"tests/bad_inputs/{name}"}
+    assert not (tmp_path / "store" / "current").exists()
+
+
 def test_validate_store_agrees_with_file_validation(tmp_path):
     store = tmp_path / "store"
     build_store(store, data_files=[BAD / "unlinked-conflict.ttl"], validate=False)

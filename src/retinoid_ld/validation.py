@@ -329,13 +329,17 @@ def validate_store(
     *,
     shapes: rdflib.Graph | Iterable[str | os.PathLike[str]] | None = None,
     engine: str = DEFAULT_ENGINE,
+    located_in: Iterable[str | os.PathLike[str]] | None = None,
 ) -> ValidationReport:
     """Validate everything in a store (all graphs together), e.g. a built or generated one.
 
     The store must already hold the ontology and import modules next to the data
-    (a built store does). No file locations are reported.
+    (a built store does). ``located_in`` names the files the data was loaded from, so
+    that results carry their file and line as when validating the files; without it
+    no file locations are reported.
     """
-    return _validate(store, _coerce_shapes(shapes), engine, None)
+    locator = Locator([Path(p) for p in located_in], store) if located_in is not None else None
+    return _validate(store, _coerce_shapes(shapes), engine, locator)
 
 
 def _validate(
