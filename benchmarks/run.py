@@ -62,8 +62,9 @@ KNOWN_CAUSES: dict[str, str] = {
         " A synthetic finding comes with its study, population, regimen, assay and source"
         " location, about 29 triples (the issue's estimate was 12), so a million findings are"
         " about 29 million triples; Oxigraph's bulk loader writes them into RocksDB more"
-        " slowly than into memory (see the diagnostics). The default build first validates the"
-        " files (a second full parse and every shape): the gap between the two build rows."
+        " slowly than into memory (see the diagnostics). The default build then validates the"
+        " new store on disk (every shape, reading from RocksDB): the gap between the two build"
+        " rows."
     ),
     "validation": (
         " Validation parses the file into an in-memory store and evaluates every compiled"
