@@ -67,9 +67,11 @@ KNOWN_CAUSES: dict[str, str] = {
         " rows."
     ),
     "validation": (
-        " Validation parses the file into an in-memory store and evaluates every compiled"
-        " constraint (one SPARQL query per constraint over all focus nodes of its shape); the"
-        " time grows linearly with the data, about a third in parsing and loading."
+        " Validation parses the file into a store (a temporary one on disk past 64 MiB of"
+        " input: Oxigraph's in-memory store slows down badly at tens of millions of triples)"
+        " and evaluates every compiled constraint (one SPARQL query per constraint over all"
+        " focus nodes of its shape, two at a time); the time grows linearly with the data,"
+        " about a third in parsing and loading."
     ),
     "queries": (
         " Why: a saved query answers its question over the whole store by default (a"

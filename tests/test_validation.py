@@ -68,6 +68,30 @@ def test_bad_input_gives_its_exact_violations(name):
         )
 
 
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["exit"] == 1))
+def test_a_large_input_validated_on_disk_gives_the_exact_violations(name, monkeypatch):
+    # Inputs past LARGE_INPUT_BYTES are loaded into a temporary on-disk store instead
+    # of memory; a zero threshold sends every file that way.
+    import tempfile
+
+    import retinoid_ld.validation
+
+    monkeypatch.setattr(retinoid_ld.validation, "LARGE_INPUT_BYTES", 0)
+    directories: list[str] = []
+    real = tempfile.TemporaryDirectory
+
+    def recorded(*args, **kwargs):
+        directory = real(*args, **kwargs)
+        directories.append(directory.name)
+        return directory
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", recorded)
+    report = validate([BAD / name])
+    assert directories, "the input was not validated on disk"
+    assert violations(report) == EXPECTED[name]["violations"]
+    assert not any(Path(d).exists() for d in directories), "the temporary store was left behind"
+
+
 @pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["exit"] == 2))
 def test_unreadable_input_is_an_input_error_with_line_and_column(name):
     expected = EXPECTED[name]["error"]
