@@ -994,20 +994,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         + (f" --skip {','.join(c['skip'])}" if c.get("skip") else "")
         + f"` (seed {c['seed']}).",
         "",
-        *(
-            f"Sizes {', '.join(f'{s:,}' for s in run['sizes'])} come from an earlier run "
-            f"({run['started']} to {run['finished']}, commit {run['versions'].get('commit')}, "
-            f"--repeat {run['config']['repeat']} --time-bound {run['config']['time_bound']:g})."
-            for run in report.get("earlier_runs", [])
-            if run["sizes"]
-        ),
-        *(
-            f"Sizes {', '.join(f'{s:,}' for s in run['passes_merged'])} were measured in "
-            f"passes: the steps this run skipped come from the run of {run['started']} "
-            f"(commit {run['versions'].get('commit')})."
-            for run in report.get("earlier_runs", [])
-            if run.get("passes_merged")
-        ),
+        *provenance_lines(report),
         "",
         "## Machine",
         "",
@@ -1367,59 +1354,134 @@ def _not_run(entry: Any) -> bool:
     return False
 
 
-def _merge_size(earlier: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
-    """A size measured in passes: each step from the later pass unless that pass skipped it."""
+def _parts(step: str, entry: Any) -> dict[str, Any]:
+    """A step's measured parts by key (``build.with_gate``, ``queries``): what provenance
+    is recorded for. Queries count as one part: a pass measures all of them or none."""
+    if step != "queries" and isinstance(entry, dict) and "status" not in entry:
+        return {
+            f"{step}.{k}": v
+            for k, v in entry.items()
+            if isinstance(v, dict) and "status" in v and not _not_run(v)
+        }
+    return {} if _not_run(entry) else {step: entry}
+
+
+def _run_reference(report: dict[str, Any]) -> dict[str, Any]:
+    config = report.get("config", {})
+    return {
+        "started": report["started"],
+        "commit": report.get("versions", {}).get("commit"),
+        "repeat": config.get("repeat"),
+        "time_bound": config.get("time_bound"),
+    }
+
+
+def _provenance(size: dict[str, Any], run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Which run measured each part of a size: recorded, or (older results) its run."""
+    if "provenance" in size:
+        return dict(size["provenance"])
+    return {key: run for step in STEPS for key in _parts(step, size.get(step))}
+
+
+def _merge_size(
+    earlier: dict[str, Any],
+    later: dict[str, Any],
+    *,
+    earlier_run: dict[str, Any],
+    later_run: dict[str, Any],
+) -> dict[str, Any]:
+    """A size measured in passes: each step (or part of one) from the later pass unless
+    that pass skipped it; ``provenance`` says which run measured each part."""
     merged = dict(later)
     for step in STEPS:
         new, old = later.get(step), earlier.get(step)
         if _not_run(new) and not _not_run(old):
             merged[step] = old
         elif isinstance(new, dict) and isinstance(old, dict) and "status" not in new:
-            # Per-part steps (build with and without the gate, each export format, ...).
+            # Per-part steps (build with and without the gate, each engine and export
+            # format): a part this pass skipped, or did not run at all, keeps the earlier one.
             merged[step] = {
-                k: old[k] if _not_run(v) and k in old and not _not_run(old[k]) else v
-                for k, v in new.items()
+                k: old[k]
+                if _not_run(new.get(k)) and k in old and not _not_run(old[k])
+                else new.get(k)
+                for k in [*new, *(k for k in old if k not in new)]
             }
-    merged["earlier_pass"] = earlier.get("run")  # provenance of the steps kept
+    provenance = _provenance(earlier, earlier_run)
+    for step in STEPS:
+        provenance.update({key: later_run for key in _parts(step, later.get(step))})
+    kept = {key for step in STEPS for key in _parts(step, merged.get(step))}
+    merged["provenance"] = {key: run for key, run in provenance.items() if key in kept}
     return merged
 
 
 def merge_reports(previous_path: Path, report: dict[str, Any]) -> dict[str, Any]:
     """This run's sizes added to an earlier run's (same machine), for one results file.
 
-    Each size keeps the versions and commit it was measured with; the header lists both
-    runs. A size that both runs measured is merged step by step: a step this run skipped
+    A size that both runs measured is merged step by step: a step this run skipped
     (``--skip``) keeps the earlier run's figures, so the opt-in million can be measured in
-    passes (``--skip queries`` first, then ``--skip gate,validation,turtle,...``).
+    passes (``--skip queries`` first, then ``--skip gate,validation,turtle,...``). Each
+    size records which run (start, commit, options) measured each of its parts, and the
+    report lists them.
     """
     if not previous_path.is_file():
         return report
     previous = json.loads(previous_path.read_text())
-    measured = {r["findings"] for r in report["sizes"]}
-    kept = [r for r in previous["sizes"] if r["findings"] not in measured]
-    earlier_by_size = {r["findings"]: r for r in previous["sizes"] if r["findings"] in measured}
-    for r in kept:
-        r.setdefault("run", {"started": previous["started"], "versions": previous["versions"]})
+    previous_run = _run_reference(previous)
+    this_run = _run_reference(report)
+    earlier_by_size = {r["findings"]: r for r in previous["sizes"]}
+    sizes = []
     for r in report["sizes"]:
-        r["run"] = {"started": report["started"], "versions": report["versions"]}
-    this_run = [
-        _merge_size(earlier_by_size[r["findings"]], r) if r["findings"] in earlier_by_size else r
-        for r in report["sizes"]
-    ]
+        earlier = earlier_by_size.pop(r["findings"], None)
+        if earlier is None:
+            sizes.append({**r, "provenance": _provenance(r, this_run)})
+        else:
+            sizes.append(
+                _merge_size(
+                    earlier,
+                    r,
+                    earlier_run=previous_run,
+                    later_run=this_run,
+                )
+            )
+    for r in earlier_by_size.values():  # sizes this run did not measure
+        sizes.append({**r, "provenance": _provenance(r, previous_run)})
     merged = dict(report)
-    merged["sizes"] = sorted(kept + this_run, key=lambda r: r["findings"])
-    merged["earlier_runs"] = [
-        *previous.get("earlier_runs", []),
-        {
-            "started": previous["started"],
-            "finished": previous["finished"],
-            "versions": previous["versions"],
-            "config": previous["config"],
-            "sizes": [r["findings"] for r in kept],
-            "passes_merged": sorted(earlier_by_size),
-        },
-    ]
+    merged["sizes"] = sorted(sizes, key=lambda r: r["findings"])
     return merged
+
+
+PART_NAMES = {
+    "build.without_gate": "build",
+    "build.with_gate": "build with the gate",
+    "validation.sparql": "validation from the file",
+    "validation.sparql-store": "validation on the store",
+    "validation.pyshacl": "pySHACL",
+    "queries": "saved queries",
+    "export.turtle": "Turtle export",
+    "export.findings-tsv": "findings table",
+    "diagnostics": "diagnostics",
+    "rdflib": "rdflib",
+}
+
+
+def provenance_lines(report: dict[str, Any]) -> list[str]:
+    """Which run measured what, where the sizes were measured in more than one run."""
+    runs: dict[str, tuple[dict[str, Any], dict[int, list[str]]]] = {}
+    for size in report["sizes"]:
+        for key, run in size.get("provenance", {}).items():
+            entry = runs.setdefault(run["started"], (run, {}))
+            entry[1].setdefault(size["findings"], []).append(PART_NAMES.get(key, key))
+    if len(runs) < 2:
+        return []
+    lines = ["Measured in passes (`--append`); each part of each size comes from one run:", ""]
+    for started in sorted(runs):
+        run, by_size = runs[started]
+        what = "; ".join(
+            f"{findings:,}: {', '.join(parts)}" for findings, parts in sorted(by_size.items())
+        )
+        options = f"--repeat {run.get('repeat')} --time-bound {run.get('time_bound'):g}"
+        lines.append(f"- {started} (commit {run.get('commit')}, {options}): {what}.")
+    return [*lines, ""]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -404,7 +404,9 @@ def test_a_later_run_adds_its_sizes_to_the_earlier_results(tmp_path):
     merged = merge_reports(tmp_path / "results.json", later)
     assert [r["findings"] for r in merged["sizes"]] == [100_000, 1_000_000]
     text = render_markdown(merged)
-    assert "Sizes 100,000 come from an earlier run (2026-11-21T00:00:00+00:00" in text
+    assert "- 2026-11-21T00:00:00+00:00 (commit " in text  # the earlier run, for 100,000
+    assert "100,000: build, build with the gate" in text
+    assert "- 2026-11-22T00:00:00+00:00 (commit " in text
     assert "`--sizes 1000000 --repeat 5" in text
     assert "| | 100,000 | 1,000,000 |" in text
 
@@ -499,7 +501,39 @@ def test_a_size_measured_in_passes_keeps_each_step_from_the_pass_that_ran_it(tmp
     assert size["build"] == earlier["sizes"][0]["build"]  # kept from the earlier pass
     assert size["export"]["turtle"] == earlier["sizes"][0]["export"]["turtle"]
     assert size["rdflib"] == earlier["sizes"][0]["rdflib"]
-    assert "were measured in passes" in render_markdown(merged)
+    assert size["provenance"]["queries"]["started"] == "2026-11-22T00:00:00+00:00"
+    assert size["provenance"]["build.with_gate"]["started"] == earlier["started"]
+    assert size["provenance"]["export.turtle"]["started"] == earlier["started"]
+    assert "Measured in passes" in render_markdown(merged)
+
+
+def test_a_part_a_later_pass_did_not_run_at_all_is_kept_from_the_earlier_pass(tmp_path):
+    # Regression: a pass without baselines wrote no pySHACL entry, and the merge kept
+    # only the parts the later pass had, so the earlier pySHACL figure was lost.
+    earlier = fabricated_report()
+    earlier["sizes"] = earlier["sizes"][:1]
+    (tmp_path / "results.json").write_text(json.dumps(earlier))
+    later = fabricated_report()
+    later["started"] = "2026-11-22T00:00:00+00:00"
+    later["sizes"] = later["sizes"][:1]
+    del later["sizes"][0]["validation"]["pyshacl"]
+    merged = merge_reports(tmp_path / "results.json", later)
+    (size,) = merged["sizes"]
+    assert size["validation"]["pyshacl"] == earlier["sizes"][0]["validation"]["pyshacl"]
+    assert size["provenance"]["validation.pyshacl"]["started"] == earlier["started"]
+    assert size["provenance"]["validation.sparql"]["started"] == later["started"]
+    # ... and a third pass still knows where each part came from.
+    (tmp_path / "results.json").write_text(json.dumps(merged))
+    third = fabricated_report()
+    third["started"] = "2026-11-23T00:00:00+00:00"
+    third["sizes"] = third["sizes"][:1]
+    third["sizes"][0]["queries"] = {}
+    del third["sizes"][0]["validation"]["pyshacl"]
+    again = merge_reports(tmp_path / "results.json", third)
+    provenance = again["sizes"][0]["provenance"]
+    assert provenance["validation.pyshacl"]["started"] == earlier["started"]
+    assert provenance["queries"]["started"] == later["started"]
+    assert provenance["validation.sparql"]["started"] == third["started"]
 
 
 def test_a_step_skipped_at_a_million_is_not_measured_rather_than_missed():
