@@ -281,6 +281,7 @@ def test_build_gate_gives_the_exact_violations_located_in_the_file(tmp_path, nam
     assert violations(report) == EXPECTED[name]["violations"]
     assert {result.file for result in report.results} == {f"tests/bad_inputs/{name}"}
     assert not (tmp_path / "store" / "current").exists()
+    assert not list((tmp_path / "store" / "versions").iterdir()), "a staging store was left"
 
 
 def test_validate_store_agrees_with_file_validation(tmp_path):

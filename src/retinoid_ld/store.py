@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -257,7 +258,12 @@ def build_store(
             _fsync_dir(staging)
             os.rename(staging, final)
             _publish(root, final)
-        except BaseException:
+        except BaseException as error:
+            # Close the database first: RocksDB writes its files when the store is dropped,
+            # which recreated the staging directory after a failed load or gate. The
+            # frames the error passed through (the loader's, the gate's) hold the store too.
+            store = None  # noqa: F841
+            traceback.clear_frames(error.__traceback__)
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _prune(root)
