@@ -804,6 +804,7 @@ def evaluate_targets(report: dict[str, Any]) -> list[dict[str, str]]:
                 "met" if met else "missed",
                 f"{_s(seconds)}"
                 + ("" if met else f", {seconds / TARGET_VALIDATION_SECONDS_1M:.1f}× the target")
+                + "."
                 + KNOWN_CAUSES.get("validation", ""),
             )
         else:
