@@ -68,10 +68,9 @@ def test_bad_input_gives_its_exact_violations(name):
         )
 
 
-@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["exit"] == 1))
-def test_a_large_input_validated_on_disk_gives_the_exact_violations(name, monkeypatch):
-    # Inputs past LARGE_INPUT_BYTES are loaded into a temporary on-disk store instead
-    # of memory; a zero threshold sends every file that way.
+@pytest.fixture()
+def on_disk_validation(monkeypatch) -> list[str]:
+    """Send every input to the temporary on-disk store; lists the directories it made."""
     import tempfile
 
     import retinoid_ld.validation
@@ -86,10 +85,27 @@ def test_a_large_input_validated_on_disk_gives_the_exact_violations(name, monkey
         return directory
 
     monkeypatch.setattr(tempfile, "TemporaryDirectory", recorded)
+    return directories
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["exit"] == 1))
+def test_a_large_input_validated_on_disk_gives_the_exact_violations(name, on_disk_validation):
     report = validate([BAD / name])
-    assert directories, "the input was not validated on disk"
+    assert on_disk_validation, "the input was not validated on disk"
     assert violations(report) == EXPECTED[name]["violations"]
-    assert not any(Path(d).exists() for d in directories), "the temporary store was left behind"
+    assert not any(Path(d).exists() for d in on_disk_validation), "the temporary store was left"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["exit"] == 2))
+def test_a_large_unreadable_input_is_located_and_leaves_no_store(name, on_disk_validation):
+    # The on-disk path parses with the bulk loader: its errors must read as parse_quads'
+    # do, and the temporary store must go with them.
+    expected = EXPECTED[name]["error"]
+    with pytest.raises(InputError) as caught:
+        validate([BAD / name])
+    assert f"{name}:{expected['line']}:{expected['column']}: cannot be parsed" in str(caught.value)
+    assert on_disk_validation, "the input was not validated on disk"
+    assert not any(Path(d).exists() for d in on_disk_validation), "the temporary store was left"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["exit"] == 2))

@@ -130,6 +130,22 @@ def parse_quads(path: Path, *, graph: str | None = None) -> Iterator[ox.Quad]:
         raise InputError(f"{path}: cannot be read: {error}") from error
 
 
+def bulk_load_file(store: ox.Store, path: Path, *, graph: str) -> None:
+    """Stream one file into ``graph`` of an on-disk store with Oxigraph's bulk loader.
+
+    Parsed natively, not quad by quad in Python as ``parse_quads`` yields them; a syntax
+    error names the file, line and column.
+    """
+    check_hostile_nesting(path, rdf_format(path))
+    try:
+        # No base IRI: a relative IRI in curated data is an error, not a file: IRI.
+        store.bulk_load(path=str(path), format=rdf_format(path), to_graph=ox.NamedNode(graph))
+    except SyntaxError as error:
+        raise syntax_error(path, error) from error
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise InputError(f"{path}: cannot be read: {error}") from error
+
+
 def load_quads(paths: Iterable[Path], *, graph: str | None = None) -> list[ox.Quad]:
     """All quads of the files; the whole of every file is parsed before anything is returned."""
     quads: list[ox.Quad] = []

@@ -40,7 +40,7 @@ from retinoid_ld.namespaces import (
     PREFIXES,
     RLD,
 )
-from retinoid_ld.rdfio import check_hostile_nesting, load_quads, rdf_format, syntax_error
+from retinoid_ld.rdfio import bulk_load_file, load_quads, rdf_format
 
 ENV_STORE = "RETINOID_LD_STORE"
 CURRENT = "current"
@@ -222,7 +222,7 @@ def build_store(
             # creates a version.
             for graph, paths in graphs.items():
                 for source in paths:
-                    _bulk_load(store, source, graph)
+                    bulk_load_file(store, source, graph=graph)
             restated = _drop_restated_triples(store)
             if restated:
                 say(
@@ -276,18 +276,6 @@ def _check_source(path: Path) -> None:
     rdf_format(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
-
-
-def _bulk_load(store: ox.Store, path: Path, graph: str) -> None:
-    """Stream one file into ``graph``; a syntax error names the file, line and column."""
-    check_hostile_nesting(path, rdf_format(path))
-    try:
-        # No base IRI: a relative IRI in curated data is an error, not a file: IRI.
-        store.bulk_load(path=str(path), format=rdf_format(path), to_graph=ox.NamedNode(graph))
-    except SyntaxError as error:
-        raise syntax_error(path, error) from error
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise InputError(f"{path}: cannot be read: {error}") from error
 
 
 def _gate(store: ox.Store, data: list[Path]) -> None:
